@@ -1,0 +1,549 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark behind `make bench`: pgbench select-only against PostgreSQL
+# directly, through Sluice and through PgBouncer, interleaved over several rounds.
+# See bench/README.md for what each column means and how to reproduce a figure.
+#
+# Knobs (environment):
+#   BENCH_SECONDS=10        length of one pgbench run
+#   ROUNDS=3                rounds; every (mode, clients, target) runs once per round
+#   CLIENTS="16 64 256"     pgbench client counts (-c)
+#   MODES="simple prepared" pgbench query modes (-M)
+#   BENCH_QUICK=1           smoke run: 1 round, 3 s, 16 clients (explicit knobs still win)
+#   BENCH_WORKERS=nproc     sluice --workers
+#   BENCH_POOL_SIZE=20      server connections per pool, Sluice and PgBouncer alike
+#   BENCH_SCALE=10          pgbench -i -s
+#   BENCH_THREADS=nproc     pgbench -j (capped at the client count)
+#   BENCH_WARMUP=5          seconds of unrecorded warm-up per target before round 1
+#   BENCH_LOG_SAMPLING=0.2  pgbench --sampling-rate for the per-transaction log (p99)
+#   BENCH_SKIP_SLUICE=1     leave Sluice out (e.g. before build/sluice exists)
+#   BENCH_SKIP_PGBOUNCER=1  leave PgBouncer out
+#   BENCH_PGBOUNCER_PREPARED=auto  1: run -M prepared through PgBouncer even when
+#                           it is older than 1.21 (expected to fail); 0: never; auto: >= 1.21
+#   BENCH_SLUICE_ARGS=""    extra arguments for `sluice proxy` (e.g. "--log-level warn")
+#   BENCH_OUT=bench/results folder for the Markdown report
+#   BENCH_KEEP=1            keep the temporary folder (logs, pgbench output) at exit
+#   SLUICE_BIN, PGBOUNCER_BIN, PG_BIN   binaries (build/sluice, /usr/sbin/pgbouncer,
+#                                       /usr/lib/postgresql/15/bin)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+# --- knobs ------------------------------------------------------------------------------
+NPROC="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  : "${ROUNDS:=1}" "${BENCH_SECONDS:=3}" "${CLIENTS:=16}" "${BENCH_WARMUP:=1}"
+fi
+BENCH_SECONDS="${BENCH_SECONDS:-10}"
+ROUNDS="${ROUNDS:-3}"
+CLIENTS="${CLIENTS:-16 64 256}"
+MODES="${MODES:-simple prepared}"
+BENCH_WORKERS="${BENCH_WORKERS:-$NPROC}"
+BENCH_POOL_SIZE="${BENCH_POOL_SIZE:-20}"
+BENCH_SCALE="${BENCH_SCALE:-10}"
+BENCH_THREADS="${BENCH_THREADS:-$NPROC}"
+BENCH_WARMUP="${BENCH_WARMUP:-5}"
+BENCH_LOG_SAMPLING="${BENCH_LOG_SAMPLING:-0.2}"
+BENCH_SKIP_SLUICE="${BENCH_SKIP_SLUICE:-0}"
+BENCH_SKIP_PGBOUNCER="${BENCH_SKIP_PGBOUNCER:-0}"
+BENCH_PGBOUNCER_PREPARED="${BENCH_PGBOUNCER_PREPARED:-auto}"
+BENCH_SLUICE_ARGS="${BENCH_SLUICE_ARGS:-}"
+BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results}"
+BENCH_KEEP="${BENCH_KEEP:-0}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+SLUICE_BIN="${SLUICE_BIN:-$ROOT/build/sluice}"
+PGBOUNCER_BIN="${PGBOUNCER_BIN:-/usr/sbin/pgbouncer}"
+PGBENCH="$PG_BIN/pgbench"
+PSQL="$PG_BIN/psql"
+THROWAWAY="$ROOT/scripts/pg-throwaway.sh"
+export PGPASSWORD=postgres  # the throwaway server's superuser password
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+for v in BENCH_SECONDS ROUNDS BENCH_WORKERS BENCH_POOL_SIZE BENCH_SCALE BENCH_THREADS BENCH_WARMUP; do
+  is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"
+done
+[ "$BENCH_SECONDS" -ge 1 ] || die "BENCH_SECONDS must be at least 1"
+[ "$ROUNDS" -ge 1 ] || die "ROUNDS must be at least 1"
+[ "$BENCH_THREADS" -ge 1 ] || BENCH_THREADS=1
+for c in $CLIENTS; do
+  if ! is_uint "$c" || [ "$c" -lt 1 ]; then die "CLIENTS must list whole numbers (got '$c')"; fi
+done
+[ -n "${CLIENTS// /}" ] || die "CLIENTS is empty"
+[ -n "${MODES// /}" ] || die "MODES is empty"
+for m in $MODES; do
+  case "$m" in simple|extended|prepared) ;; *) die "MODES must list simple, extended or prepared (got '$m')";; esac
+done
+[[ "$BENCH_LOG_SAMPLING" =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_LOG_SAMPLING must be in (0, 1] (got '$BENCH_LOG_SAMPLING')"
+
+# --- prerequisites ----------------------------------------------------------------------
+[ -x "$PGBENCH" ] || die "$PGBENCH not found: run scripts/install-deps.sh (or set PG_BIN)"
+[ -x "$PSQL" ] || die "$PSQL not found: run scripts/install-deps.sh (or set PG_BIN)"
+[ -x "$THROWAWAY" ] || die "$THROWAWAY is missing or not executable"
+
+TARGETS=(direct)
+if [ "$BENCH_SKIP_SLUICE" != 1 ]; then
+  [ -x "$SLUICE_BIN" ] || die "$SLUICE_BIN not found: build it first (make bench builds it),
+  or run with BENCH_SKIP_SLUICE=1 to benchmark only PostgreSQL direct and PgBouncer"
+  TARGETS+=(sluice)
+fi
+if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
+  [ -x "$PGBOUNCER_BIN" ] || die "$PGBOUNCER_BIN not found: run scripts/install-deps.sh,
+  or run with BENCH_SKIP_PGBOUNCER=1"
+  TARGETS+=(pgbouncer)
+fi
+
+CLK_TCK="$(getconf CLK_TCK)"
+# 256 pgbench clients plus the proxies' sockets: lift the open-files limit where allowed.
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# PgBouncer < 1.21 cannot keep protocol-level prepared statements in transaction mode.
+PGB_VERSION=""
+PGB_PREPARED=0      # run -M prepared through PgBouncer
+PGB_HAS_PREPARED=0  # PgBouncer >= 1.21: max_prepared_statements exists
+if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
+  PGB_VERSION="$("$PGBOUNCER_BIN" --version 2>/dev/null | awk 'NR==1{print $2}')"
+  IFS=. read -r pgb_major pgb_minor _ <<<"$PGB_VERSION"
+  if [ "${pgb_major:-0}" -gt 1 ] || { [ "${pgb_major:-0}" -eq 1 ] && [ "${pgb_minor:-0}" -ge 21 ]; }; then
+    PGB_PREPARED=1
+    PGB_HAS_PREPARED=1
+  fi
+  case "$BENCH_PGBOUNCER_PREPARED" in
+    1) PGB_PREPARED=1 ;;
+    0) PGB_PREPARED=0 ;;
+    auto) ;;
+    *) die "BENCH_PGBOUNCER_PREPARED must be auto, 1 or 0" ;;
+  esac
+fi
+
+# --- temporary folder and teardown ------------------------------------------------------
+WORK="$(mktemp -d -t sluice-bench.XXXXXX)"
+chmod 711 "$WORK"  # the postgres user (PostgreSQL, PgBouncer) must reach its subfolders
+SLUICE_PID=""
+PGB_PID=""
+
+stop_pid() {  # $1 = pid, $2 = signal; waits up to 10 s, then SIGKILL
+  local pid="$1" sig="$2" i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for (( i = 0; i < 100; i++ )); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$SLUICE_PID" INT
+  stop_pid "$PGB_PID" TERM
+  "$THROWAWAY" stop "$WORK/pg" 2>/dev/null || true
+  if [ "$BENCH_KEEP" = 1 ]; then
+    say "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+log_tail() {  # $1 = file, $2 = title, $3 = lines (default 25)
+  if [ -s "$1" ]; then
+    echo "bench: ---- last lines of $2 ($1) ----" >&2
+    tail -n "${3:-25}" "$1" >&2
+    echo "bench: ----" >&2
+  fi
+}
+
+free_port() { "$THROWAWAY" free-port; }
+
+listening() { [ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]; }
+
+wait_listen() {  # $1 = port, $2 = pid, $3 = name, $4 = log; up to 15 s
+  local i
+  for (( i = 0; i < 150; i++ )); do
+    listening "$1" && return 0
+    kill -0 "$2" 2>/dev/null || { log_tail "$4" "$3 log"; die "$3 exited during start-up"; }
+    sleep 0.1
+  done
+  log_tail "$4" "$3 log"
+  die "$3 did not listen on 127.0.0.1:$1 within 15 s"
+}
+
+# utime + stime of the whole process (all threads), in clock ticks.
+cpu_ticks() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo ""; return 0; }
+  stat="${stat##*) }"  # the command name may hold spaces; fields after it are fixed
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo $(( ${12} + ${13} ))
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------
+say "temporary folder $WORK"
+say "starting PostgreSQL"
+pg_out="$("$THROWAWAY" start "$WORK/pg")" || die "could not start PostgreSQL (see above)"
+PGPORT="${pg_out#PGPORT=}"
+is_uint "$PGPORT" || die "unexpected output from pg-throwaway.sh: $pg_out"
+PG_VERSION="$("$PG_BIN/postgres" --version | awk '{print $3}')"
+
+say "pgbench -i -s $BENCH_SCALE (direct, port $PGPORT)"
+if ! "$PGBENCH" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s "$BENCH_SCALE" -q postgres >"$WORK/init.log" 2>&1; then
+  log_tail "$WORK/init.log" "pgbench -i"
+  die "pgbench -i failed"
+fi
+
+# --- Sluice -----------------------------------------------------------------------------
+SLUICE_PORT=""
+start_sluice() {
+  SLUICE_PORT="$(free_port)"
+  # shellcheck disable=SC2086
+  "$SLUICE_BIN" proxy --listen "127.0.0.1:$SLUICE_PORT" \
+    --target "postgres://postgres:postgres@127.0.0.1:$PGPORT/postgres" \
+    --pool-mode transaction --pool-size "$BENCH_POOL_SIZE" --workers "$BENCH_WORKERS" \
+    $BENCH_SLUICE_ARGS >>"$WORK/sluice.log" 2>&1 &
+  SLUICE_PID=$!
+  wait_listen "$SLUICE_PORT" "$SLUICE_PID" sluice "$WORK/sluice.log"
+}
+
+# --- PgBouncer --------------------------------------------------------------------------
+PGB_PORT=""
+start_pgbouncer() {
+  local d="$WORK/pgbouncer"
+  mkdir -p "$d"
+  PGB_PORT="$(free_port)"
+  printf '"postgres" "postgres"\n' >"$d/userlist.txt"
+  chmod 600 "$d/userlist.txt"
+  cat >"$d/pgbouncer.ini" <<EOF
+[databases]
+postgres = host=127.0.0.1 port=$PGPORT dbname=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $d/userlist.txt
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = $BENCH_POOL_SIZE
+min_pool_size = 0
+reserve_pool_size = 0
+max_client_conn = 1000
+max_db_connections = 0
+ignore_startup_parameters = extra_float_digits
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+stats_period = 600
+EOF
+  if [ "$PGB_PREPARED" = 1 ] && [ "$PGB_HAS_PREPARED" = 1 ]; then
+    echo "max_prepared_statements = 100" >>"$d/pgbouncer.ini"
+  fi
+  local user_flag=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # PgBouncer refuses to run as root: it switches to the postgres user itself.
+    chown -R postgres: "$d"
+    user_flag=(-u postgres)
+  fi
+  "$PGBOUNCER_BIN" "${user_flag[@]}" "$d/pgbouncer.ini" >>"$WORK/pgbouncer.out" 2>&1 &
+  PGB_PID=$!
+  wait_listen "$PGB_PORT" "$PGB_PID" pgbouncer "$d/pgbouncer.log"
+}
+
+smoke() {  # $1 = name, $2 = port, $3 = log
+  local out
+  if ! out="$("$PSQL" -X -h 127.0.0.1 -p "$2" -U postgres -d postgres -Atc 'select count(*) from pgbench_branches' 2>&1)" \
+     || [ "$out" != "$BENCH_SCALE" ]; then
+    echo "$out" | tail -n 5 >&2
+    log_tail "$3" "$1 log"
+    die "$1 on port $2 does not answer a simple query"
+  fi
+}
+
+for t in "${TARGETS[@]}"; do
+  case "$t" in
+    sluice)
+      say "starting sluice (transaction pool, size $BENCH_POOL_SIZE, $BENCH_WORKERS workers)"
+      start_sluice
+      smoke sluice "$SLUICE_PORT" "$WORK/sluice.log"
+      ;;
+    pgbouncer)
+      say "starting PgBouncer $PGB_VERSION (transaction pool, size $BENCH_POOL_SIZE)"
+      start_pgbouncer
+      smoke pgbouncer "$PGB_PORT" "$WORK/pgbouncer/pgbouncer.log"
+      ;;
+  esac
+done
+
+# Make sure the proxy is alive before a run; a crash is reported and the proxy restarted,
+# so one crash costs one run, not the whole benchmark.
+ensure_alive() {  # $1 = target, $2-$4 = round, mode, clients (for the note)
+  case "$1" in
+    sluice)
+      if ! kill -0 "$SLUICE_PID" 2>/dev/null; then
+        wait "$SLUICE_PID" 2>/dev/null || true
+        log_tail "$WORK/sluice.log" "sluice log"
+        say "sluice had exited; restarting it"
+        echo "sluice had exited (found before round $2 $3 -c $4; the run before it may have failed) and was restarted" >>"$WORK/notes"
+        start_sluice
+      fi
+      ;;
+    pgbouncer)
+      if ! kill -0 "$PGB_PID" 2>/dev/null; then
+        wait "$PGB_PID" 2>/dev/null || true
+        log_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
+        say "pgbouncer had exited; restarting it"
+        echo "pgbouncer had exited (found before round $2 $3 -c $4; the run before it may have failed) and was restarted" >>"$WORK/notes"
+        start_pgbouncer
+      fi
+      ;;
+  esac
+}
+
+target_port() {
+  case "$1" in
+    direct) echo "$PGPORT" ;;
+    sluice) echo "$SLUICE_PORT" ;;
+    pgbouncer) echo "$PGB_PORT" ;;
+  esac
+}
+target_pid() {
+  case "$1" in
+    direct) echo "" ;;
+    sluice) echo "$SLUICE_PID" ;;
+    pgbouncer) echo "$PGB_PID" ;;
+  esac
+}
+
+# p99 of the latencies (µs, 3rd field) in pgbench's per-transaction logs, printed in ms.
+p99_ms() {  # $1 = log prefix
+  cat "$1".* 2>/dev/null | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "-"; exit }
+      i = int(NR * 0.99); if (i < NR * 0.99) i++; if (i < 1) i = 1
+      printf "%.3f\n", v[i] / 1000
+    }'
+}
+
+# One pgbench run. Appends a line to $WORK/runs.tsv:
+# round target mode clients status tps avg_ms p99_ms cpu_s_per_1k transactions note
+RUN_SEQ=0
+LAST_RESULT=""
+run_one() {  # $1 = round (0 = warm-up), $2 = target, $3 = mode, $4 = clients, $5 = seconds
+  local round="$1" target="$2" mode="$3" clients="$4" secs="$5"
+  local port pid threads dir out rc t0 t1 tps avg p99 txs cpu note status
+  RUN_SEQ=$((RUN_SEQ + 1))
+  dir="$WORK/runs/$RUN_SEQ"
+  mkdir -p "$dir"
+
+  if [ "$target" = pgbouncer ] && [ "$mode" = prepared ] && [ "$PGB_PREPARED" != 1 ]; then
+    [ "$round" -gt 0 ] && printf '%s\t%s\t%s\t%s\tn/a\t-\t-\t-\t-\t-\t%s\n' "$round" "$target" "$mode" "$clients" \
+      "PgBouncer $PGB_VERSION has no prepared statements in transaction mode" >>"$WORK/runs.tsv"
+    return 0
+  fi
+  ensure_alive "$target" "$round" "-M $mode" "$clients"
+  port="$(target_port "$target")"
+  pid="$(target_pid "$target")"
+  threads=$(( BENCH_THREADS < clients ? BENCH_THREADS : clients ))
+
+  t0=""
+  [ -n "$pid" ] && t0="$(cpu_ticks "$pid")"
+  rc=0
+  timeout -k 10 $(( secs + 90 )) "$PGBENCH" -h 127.0.0.1 -p "$port" -U postgres -n -S -M "$mode" \
+    -c "$clients" -j "$threads" -T "$secs" \
+    --log --log-prefix="$dir/tx" --sampling-rate="$BENCH_LOG_SAMPLING" \
+    postgres >"$dir/out" 2>&1 || rc=$?
+  t1=""
+  [ -n "$pid" ] && t1="$(cpu_ticks "$pid")"
+
+  out="$dir/out"
+  tps="$(awk '/^tps = / {print $3; exit}' "$out")"
+  avg="$(awk '/^latency average = / {print $4; exit}' "$out")"
+  txs="$(awk -F': ' '/^number of transactions actually processed/ {split($2, a, "/"); print a[1]; exit}' "$out")"
+  status=ok
+  note=""
+  if [ "$rc" -ne 0 ] || [ -z "$tps" ]; then
+    status=fail
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      note="pgbench timed out"
+    else
+      note="$(grep -m1 -iE 'error|fatal|abort' "$out" | cut -c1-160 | tr '\t' ' ')"
+      [ -n "$note" ] || note="pgbench exited with $rc"
+    fi
+  fi
+  p99="-"
+  cpu="-"
+  if [ "$status" = ok ]; then
+    p99="$(p99_ms "$dir/tx")"
+    if [ -n "$t0" ] && [ -n "$t1" ] && [ -n "$txs" ] && [ "$txs" -gt 0 ]; then
+      cpu="$(awk -v d=$(( t1 - t0 )) -v hz="$CLK_TCK" -v n="$txs" 'BEGIN { printf "%.4f", (d / hz) / (n / 1000) }')"
+    fi
+  fi
+  rm -f "$dir"/tx.*  # the per-transaction logs can be large
+
+  if [ "$round" -gt 0 ]; then
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$mode" "$clients" "$status" \
+      "${tps:--}" "${avg:--}" "$p99" "$cpu" "${txs:--}" "$note" >>"$WORK/runs.tsv"
+  fi
+  if [ "$status" = ok ]; then
+    LAST_RESULT="$(printf '%.0f tps (avg %s ms, p99 %s ms%s)' "$tps" "$avg" "$p99" \
+      "$([ "$cpu" != - ] && echo ", $cpu CPU s/1k tx")")"
+  else
+    LAST_RESULT="FAILED: $note"
+    log_tail "$out" "pgbench output" 8
+  fi
+}
+
+# --- the runs ---------------------------------------------------------------------------
+: >"$WORK/runs.tsv"
+: >"$WORK/notes"
+n_targets=${#TARGETS[@]}
+n_modes=$(wc -w <<<"$MODES")
+n_clients=$(wc -w <<<"$CLIENTS")
+total=$(( ROUNDS * n_modes * n_clients * n_targets ))
+say "$total runs of ${BENCH_SECONDS} s (${ROUNDS} rounds x modes [$MODES] x clients [$CLIENTS] x [${TARGETS[*]}]), about $(( (total * (BENCH_SECONDS + 3) + 59) / 60 )) min"
+
+first_clients="${CLIENTS%% *}"
+if [ "$BENCH_WARMUP" -gt 0 ]; then
+  for t in "${TARGETS[@]}"; do
+    run_one 0 "$t" simple "$first_clients" "$BENCH_WARMUP"
+    say "warm-up $t -c $first_clients ... $LAST_RESULT"
+  done
+fi
+
+for (( r = 1; r <= ROUNDS; r++ )); do
+  # Rotate the target order each round so no target always runs first (A/B/C, B/C/A, ...).
+  order=()
+  for (( i = 0; i < n_targets; i++ )); do
+    order+=("${TARGETS[$(( (i + r - 1) % n_targets ))]}")
+  done
+  for mode in $MODES; do
+    for c in $CLIENTS; do
+      for t in "${order[@]}"; do
+        run_one "$r" "$t" "$mode" "$c" "$BENCH_SECONDS"
+        if [ "$t" = pgbouncer ] && [ "$mode" = prepared ] && [ "$PGB_PREPARED" != 1 ]; then
+          say "round $r/$ROUNDS $t -M $mode -c $c ... n/a (PgBouncer $PGB_VERSION: no prepared statements in transaction mode)"
+        else
+          say "round $r/$ROUNDS $t -M $mode -c $c ... $LAST_RESULT"
+        fi
+      done
+    done
+  done
+done
+
+# --- report -----------------------------------------------------------------------------
+# Median of the numeric values on stdin ("-" when there are none).
+median() {
+  awk '$1 ~ /^[0-9.]+$/ {print $1}' | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "-"; exit }
+      if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+      print m
+    }'
+}
+col() {  # $1 target, $2 mode, $3 clients, $4 column number in runs.tsv (ok runs only)
+  awk -F'\t' -v t="$1" -v m="$2" -v c="$3" -v k="$4" '$2 == t && $3 == m && $4 == c && $5 == "ok" {print $k}' "$WORK/runs.tsv" | median
+}
+fmt() {  # $1 value, $2 printf format
+  # shellcheck disable=SC2059  # the format is ours
+  if [ "$1" = - ]; then echo "-"; else printf "$2" "$1"; fi
+}
+ratio() {
+  if [ "$1" = - ] || [ "$2" = - ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; fi
+}
+
+HOST="$(hostname -s 2>/dev/null || cat /proc/sys/kernel/hostname)"
+HOST="${HOST//[^A-Za-z0-9._-]/_}"
+STAMP="$(date +%Y-%m-%d-%H%M)"
+CPU_MODEL="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+[ -n "$CPU_MODEL" ] || CPU_MODEL="$(uname -m)"
+MEM_GIB="$(awk '/^MemTotal:/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)"
+SLUICE_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")"
+if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1)" ]; then SLUICE_REV="$SLUICE_REV (uncommitted changes)"; fi
+SUFFIX=""
+[ "${BENCH_QUICK:-0}" = 1 ] && SUFFIX="-quick"
+mkdir -p "$BENCH_OUT"
+REPORT="$BENCH_OUT/$STAMP-$HOST$SUFFIX.md"
+
+{
+  echo "# Sluice benchmark, $(date '+%Y-%m-%d %H:%M %Z') on $HOST"
+  echo
+  echo "- machine: $NPROC CPUs ($CPU_MODEL), $MEM_GIB GiB memory, Linux $(uname -r)"
+  echo "- versions: PostgreSQL $PG_VERSION, PgBouncer ${PGB_VERSION:-not run}, sluice $( [ "$BENCH_SKIP_SLUICE" = 1 ] && echo "not run" || echo "$SLUICE_REV")"
+  echo "- workload: \`pgbench -n -S -M <mode> -c <clients> -j min($BENCH_THREADS, clients) -T $BENCH_SECONDS\`, scale $BENCH_SCALE, $ROUNDS round(s), targets interleaved and rotated each round, ${BENCH_WARMUP} s warm-up per target"
+  echo "- PostgreSQL: throwaway cluster on 127.0.0.1, fsync=off, max_connections=400"
+  [ "$BENCH_SKIP_SLUICE" != 1 ] && echo "- sluice: transaction pooling, pool size $BENCH_POOL_SIZE, $BENCH_WORKERS workers${BENCH_SLUICE_ARGS:+, extra args \`$BENCH_SLUICE_ARGS\`}"
+  [ "$BENCH_SKIP_PGBOUNCER" != 1 ] && echo "- pgbouncer: pool_mode=transaction, default_pool_size=$BENCH_POOL_SIZE, max_client_conn=1000, auth_type=scram-sha-256$( [ "$PGB_HAS_PREPARED" = 1 ] && echo ", max_prepared_statements=100")"
+  echo "- p99 from pgbench per-transaction logs sampled at $BENCH_LOG_SAMPLING; CPU = the proxy process's utime+stime over the whole pgbench run (logins included) per 1,000 transactions"
+  echo "- command: \`BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS CLIENTS=\"$CLIENTS\" MODES=\"$MODES\" BENCH_WORKERS=$BENCH_WORKERS BENCH_POOL_SIZE=$BENCH_POOL_SIZE bench/run.sh\`"
+  echo
+  echo "## Median over rounds"
+  echo
+  echo "| mode | clients | target | TPS | avg latency ms | p99 latency ms | CPU s / 1000 tx | sluice/pgbouncer TPS | sluice/direct TPS | runs ok |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+  for mode in $MODES; do
+    for c in $CLIENTS; do
+      direct_tps="$(col direct "$mode" "$c" 6)"
+      sluice_tps="$(col sluice "$mode" "$c" 6)"
+      pgb_tps="$(col pgbouncer "$mode" "$c" 6)"
+      for t in "${TARGETS[@]}"; do
+        ok="$(awk -F'\t' -v t="$t" -v m="$mode" -v c="$c" '$2 == t && $3 == m && $4 == c && $5 == "ok"' "$WORK/runs.tsv" | wc -l)"
+        na="$(awk -F'\t' -v t="$t" -v m="$mode" -v c="$c" '$2 == t && $3 == m && $4 == c && $5 == "n/a"' "$WORK/runs.tsv" | wc -l)"
+        if [ "$na" -gt 0 ]; then
+          echo "| $mode | $c | $t | n/a | n/a | n/a | n/a | | | n/a |"
+          continue
+        fi
+        tps="$(col "$t" "$mode" "$c" 6)"
+        r_pgb=""; r_dir=""
+        if [ "$t" = sluice ]; then
+          r_pgb="$(ratio "$sluice_tps" "$pgb_tps")"
+          r_dir="$(ratio "$sluice_tps" "$direct_tps")"
+          [ "$BENCH_SKIP_PGBOUNCER" = 1 ] && r_pgb="-"
+        fi
+        echo "| $mode | $c | $t | $(fmt "$tps" '%.0f') | $(fmt "$(col "$t" "$mode" "$c" 7)" '%.3f') | $(fmt "$(col "$t" "$mode" "$c" 8)" '%.3f') | $(if [ "$t" = direct ]; then echo "-"; else fmt "$(col "$t" "$mode" "$c" 9)" '%.4f'; fi) | $r_pgb | $r_dir | $ok/$ROUNDS |"
+      done
+    done
+  done
+  if [ -s "$WORK/notes" ] || grep -qE $'\t(fail|n/a)\t' "$WORK/runs.tsv"; then
+    echo
+    echo "## Notes"
+    echo
+    if grep -q $'\tn/a\t' "$WORK/runs.tsv"; then
+      echo "- n/a: PgBouncer $PGB_VERSION keeps no protocol-level prepared statements in transaction mode"
+      echo "  (max_prepared_statements came in 1.21), so \`pgbench -M $(awk -F'\t' '$5 == "n/a" {print $3; exit}' "$WORK/runs.tsv")\` cannot run through it;"
+      echo "  \`BENCH_PGBOUNCER_PREPARED=1\` runs it anyway to show the failure."
+    fi
+    sed 's/^/- /' "$WORK/notes"
+    awk -F'\t' '$5 == "fail" {printf "- round %s %s -M %s -c %s failed: %s\n", $1, $2, $3, $4, $11}' "$WORK/runs.tsv"
+  fi
+  echo
+  echo "## Every run"
+  echo
+  echo "| round | target | mode | clients | status | TPS | avg ms | p99 ms | CPU s / 1000 tx | transactions |"
+  echo "|---:|---|---|---:|---|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{ tps = ($6 ~ /^[0-9.]+$/) ? sprintf("%.1f", $6) : $6
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, tps, $7, $8, $9, $10 }' "$WORK/runs.tsv"
+} >"$REPORT"
+
+echo
+cat "$REPORT"
+echo
+say "report written to ${REPORT#"$ROOT"/}"
+if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
+  say "some runs failed (see Notes in the report)"
+  exit 1
+fi

@@ -1,0 +1,846 @@
+#include "proxy/pg/client_session.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "proxy/pg/auth/md5_password.h"
+#include "proxy/pg/codec/backend_messages.h"
+#include "proxy/pg/codec/frontend_messages.h"
+#include "proxy/pg/codec/protocol.h"
+#include "proxy/pg/codec/startup_packet.h"
+#include "proxy/pg/pg_service.h"
+#include "proxy/pg/server_connection.h"
+#include "proxy/pool/server_pool.h"
+#include "proxy/shared_state.h"
+
+namespace sluice::proxy::pg {
+
+namespace {
+constexpr std::size_t kMaxBufferedWhileWaiting = 1 << 20;
+
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
+}  // namespace
+
+ClientSession::ClientSession(PgService& service, uint64_t id) : service_(service), id_(id) {}
+
+ClientSession::~ClientSession() = default;
+
+void ClientSession::start(net::Connection* conn) {
+  conn_ = conn;
+  conn_->set_handler(this);
+  connected_ms_ = last_activity_ms_ = service_.now_ms();
+}
+
+bool ClientSession::idle_between_transactions() const {
+  return phase_ == Phase::Ready && queue_.empty() && tx_status_ == kTxIdle && !in_copy_in_;
+}
+
+// ---- errors and closing ---------------------------------------------------------------------
+
+void ClientSession::send_error(std::string_view severity, std::string_view sqlstate, std::string_view message,
+                               std::string_view detail) {
+  if (!conn_) return;
+  ErrorFields e;
+  e.severity = std::string(severity);
+  e.sqlstate = std::string(sqlstate);
+  e.message = std::string(message);
+  e.detail = std::string(detail);
+  write_error_response(conn_->out_buffer(), e);
+}
+
+void ClientSession::protocol_error(std::string_view message) {
+  spdlog::info("client {} ({}): protocol violation: {}", id_, conn_ ? conn_->peer_address() : "?", message);
+  send_error("FATAL", "08P01", std::string("protocol violation: ") + std::string(message));
+  close_session(message);
+}
+
+void ClientSession::terminate(std::string_view sqlstate, std::string_view message) {
+  send_error("FATAL", sqlstate, message);
+  close_session(message);
+}
+
+void ClientSession::leave_server() {
+  if (!server_) return;
+  ServerConnection* s = server_;
+  server_ = nullptr;
+  s->detach();
+  bool clean = queue_.empty() && s->tx_status() == kTxIdle && !in_copy_in_;
+  queue_.clear();
+  if (!clean) {
+    s->close_server("client left in the middle of a transaction or a result");
+    return;
+  }
+  if (transaction_pooling_) {
+    if (s->pool) s->pool->release(s);
+  } else {
+    s->reset_and_release();
+  }
+}
+
+void ClientSession::close_session(std::string_view reason) {
+  if (phase_ == Phase::Closed) return;
+  spdlog::debug("client {} closing: {}", id_, reason);
+  phase_ = Phase::Closed;
+  if (waiting && pool_entry_) pool_entry_->pool->cancel_wait(this);
+  leave_server();
+  if (cancel_pid_) service_.shared().cancels.remove(cancel_pid_);
+  if (counted_) service_.shared().client_count.fetch_sub(1, std::memory_order_relaxed);
+  counted_ = false;
+  if (conn_) {
+    conn_->flush();
+    conn_->close();
+    conn_ = nullptr;
+  }
+  service_.unregister_client(this);
+  service_.defer_delete(this);
+}
+
+void ClientSession::on_closed(net::Connection&, std::string_view reason) {
+  conn_ = nullptr;
+  close_session(reason);
+}
+
+void ClientSession::on_tls_ready(net::Connection&, bool ok, std::string_view error) {
+  if (!ok) {
+    spdlog::info("client {}: {}", id_, error);
+    return;  // the connection closes itself
+  }
+  phase_ = Phase::Startup;
+}
+
+void ClientSession::on_drained(net::Connection&) {
+  if (server_) server_->resume_reading();
+}
+
+void ClientSession::on_server_drained(ServerConnection&) {
+  if (conn_ && !waiting) conn_->resume_reading();
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+void ClientSession::on_read(net::Connection&, std::string_view data) {
+  last_activity_ms_ = service_.now_ms();
+  struct ReadGuard {
+    bool& flag;
+    bool old;
+    explicit ReadGuard(bool& f) : flag(f), old(f) { flag = true; }
+    ~ReadGuard() { flag = old; }
+  } guard(in_read_);
+  auto run = [this](std::string_view d) -> std::size_t {
+    std::size_t used = 0;
+    while (phase_ != Phase::Closed && used < d.size()) {
+      std::size_t n = 0;
+      switch (phase_) {
+        case Phase::Startup:
+          n = handle_startup(d.substr(used));
+          break;
+        case Phase::Auth: {
+          FrameResult fr = next_frame(d.substr(used), 64 * 1024);
+          if (fr.status == FrameStatus::Incomplete) return used;
+          if (fr.status != FrameStatus::Complete) {
+            protocol_error("invalid authentication message");
+            return d.size();
+          }
+          n = fr.frame.total;
+          handle_auth_message(fr.frame);
+          break;
+        }
+        case Phase::Ready:
+          n = process_messages(d.substr(used));
+          break;
+        default:
+          return used;  // waiting for a secret or a server: keep the bytes
+      }
+      if (n == 0) break;
+      used += n;
+    }
+    return used;
+  };
+  if (in_.empty()) {
+    std::size_t used = run(data);
+    if (phase_ == Phase::Closed) return;
+    if (used < data.size()) in_.assign(data.data() + used, data.size() - used);
+  } else {
+    in_.append(data.data(), data.size());
+    std::size_t used = run(in_);
+    if (phase_ == Phase::Closed) return;
+    in_.erase(0, used);
+  }
+  if (conn_) {
+    if (waiting && in_.size() > kMaxBufferedWhileWaiting) conn_->pause_reading();
+    conn_->flush();
+  }
+}
+
+// ---- startup --------------------------------------------------------------------------------
+
+std::size_t ClientSession::handle_startup(std::string_view data) {
+  StartupPacket p = decode_startup_packet(data);
+  const auto& cfg = service_.config();
+  switch (p.kind) {
+    case StartupPacket::Kind::Incomplete:
+      return 0;
+    case StartupPacket::Kind::Invalid:
+      protocol_error(p.error);
+      return data.size();
+    case StartupPacket::Kind::SslRequest: {
+      if (data.size() > p.consumed) {
+        protocol_error("received unencrypted data after SSL request");
+        return data.size();
+      }
+      if (conn_->is_tls()) {
+        protocol_error("SSL request on an already encrypted connection");
+        return data.size();
+      }
+      SSL_CTX* ctx = service_.client_tls();
+      if (ctx && cfg.tls.client_mode != common::TlsMode::Disable) {
+        conn_->write("S");
+        conn_->flush();
+        conn_->start_tls_server(ctx);
+        phase_ = Phase::TlsHandshake;
+      } else {
+        conn_->write("N");
+        conn_->flush();
+      }
+      return p.consumed;
+    }
+    case StartupPacket::Kind::GssEncRequest:
+      conn_->write("N");
+      conn_->flush();
+      return p.consumed;
+    case StartupPacket::Kind::CancelRequest:
+      service_.route_cancel(p.cancel_pid, p.cancel_secret);
+      close_session("cancel request handled");
+      return data.size();
+    case StartupPacket::Kind::Startup:
+      break;
+  }
+  if (data.size() > p.consumed) {
+    protocol_error("received data after the startup packet before authentication");
+    return data.size();
+  }
+  if (cfg.tls.client_mode == common::TlsMode::Require && !conn_->is_tls()) {
+    terminate("28000", "TLS is required: connect with sslmode=require");
+    return data.size();
+  }
+  if (p.param("replication")) {
+    terminate("08P01", "replication connections are not supported by sluice");
+    return data.size();
+  }
+  const std::string* user = p.param("user");
+  if (!user || user->empty()) {
+    terminate("28000", "no PostgreSQL user name specified in startup packet");
+    return data.size();
+  }
+  user_ = *user;
+  const std::string* db = p.param("database");
+  database_ = db && !db->empty() ? *db : user_;
+  for (const auto& [k, v] : p.params) {
+    if (k == "options") {
+      std::vector<std::pair<std::string, std::string>> opts;
+      std::string err;
+      if (!parse_options(v, opts, err)) {
+        terminate("08P01", "invalid options in startup packet: " + err);
+        return data.size();
+      }
+      for (const auto& [ok, ov] : opts) wanted_.set(ok, ov);
+    } else if (!is_connection_key(k)) {
+      wanted_.set(k, v);
+    }
+  }
+  db_ = cfg.find_database(database_);
+  if (!db_) {
+    terminate("3D000", "database \"" + database_ + "\" is not configured in sluice");
+    return data.size();
+  }
+  if (service_.draining()) {
+    terminate("57P03", "the proxy is shutting down");
+    return data.size();
+  }
+  int count = service_.shared().client_count.fetch_add(1, std::memory_order_relaxed) + 1;
+  counted_ = true;
+  if (count > cfg.limits.max_client_conn) {
+    terminate("53300", "too many client connections (max_client_conn = " +
+                           std::to_string(cfg.limits.max_client_conn) + ")");
+    return data.size();
+  }
+  begin_auth();
+  return p.consumed;
+}
+
+// ---- authentication -------------------------------------------------------------------------
+
+void ClientSession::begin_auth() {
+  if (service_.config().auth_type == common::AuthType::Trust) {
+    phase_ = Phase::Auth;
+    auth_succeeded();
+    return;
+  }
+  phase_ = Phase::LookingUpSecret;
+  service_.lookup_secret(*db_, user_, id_, [](ClientSession& c, const UserSecret& s, const std::string& error) {
+    c.on_secret(s, error);
+  });
+}
+
+void ClientSession::on_secret(const UserSecret& secret, const std::string& error) {
+  if (phase_ != Phase::LookingUpSecret) return;
+  if (!error.empty()) {
+    spdlog::warn("client {}: cannot look up the secret of user \"{}\": {}", id_, user_, error);
+    terminate("28000", "cannot check the password of user \"" + user_ + "\": " + error);
+    return;
+  }
+  secret_ = secret;
+  phase_ = Phase::Auth;
+  if (!secret_.found || !secret_.has_any()) {
+    auth_failed();
+    return;
+  }
+  bool can_md5 = !secret_.plain_password.empty() || !secret_.md5_hash.empty();
+  bool can_scram = secret_.scram.has_value() || !secret_.plain_password.empty();
+  bool use_md5 = service_.config().auth_type == common::AuthType::Md5 ? can_md5 : !can_scram;
+  if (use_md5) {
+    auth_method_ = AuthMethod::Md5;
+    RAND_bytes(md5_salt_, 4);
+    write_auth_md5(conn_->out_buffer(), md5_salt_);
+  } else {
+    auth_method_ = AuthMethod::Scram;
+    if (!secret_.scram) {
+      unsigned char salt[16];
+      RAND_bytes(salt, sizeof(salt));
+      secret_.scram = auth::make_scram_secret(secret_.plain_password,
+                                              std::string_view(reinterpret_cast<char*>(salt), sizeof(salt)));
+      service_.shared().credentials.put(user_, secret_);
+    }
+    scram_ = std::make_unique<auth::ScramServer>(*secret_.scram);
+    write_auth_sasl(conn_->out_buffer(), "SCRAM-SHA-256");
+  }
+  conn_->flush();
+  resume_input();  // a pipelining client may already have sent its answer
+}
+
+void ClientSession::auth_failed() {
+  spdlog::info("client {} ({}): password authentication failed for user \"{}\"", id_,
+               conn_ ? conn_->peer_address() : "?", user_);
+  terminate("28P01", "password authentication failed for user \"" + user_ + "\"");
+}
+
+void ClientSession::handle_auth_message(const Frame& f) {
+  if (f.type != fe::kPassword) {
+    protocol_error(std::string("expected a password message, got '") + f.type + "'");
+    return;
+  }
+  if (auth_method_ == AuthMethod::Md5) {
+    auto pw = decode_password(f.body);
+    if (!pw) {
+      protocol_error("malformed password message");
+      return;
+    }
+    std::array<uint8_t, 4> salt{md5_salt_[0], md5_salt_[1], md5_salt_[2], md5_salt_[3]};
+    const std::string& stored = !secret_.plain_password.empty() ? secret_.plain_password : secret_.md5_hash;
+    if (!auth::md5_verify(stored, user_, salt, *pw)) {
+      auth_failed();
+      return;
+    }
+    auth_succeeded();
+    return;
+  }
+  if (auth_method_ == AuthMethod::Scram && scram_) {
+    if (!scram_got_first_) {
+      auto init = decode_sasl_initial_response(f.body);
+      if (!init) {
+        protocol_error("malformed SASLInitialResponse");
+        return;
+      }
+      if (init->mechanism != "SCRAM-SHA-256") {
+        terminate("28000", "unsupported SASL mechanism \"" + std::string(init->mechanism) + "\"");
+        return;
+      }
+      scram_got_first_ = true;
+      auto step = scram_->handle_client_first(init->data);
+      if (!step.ok) {
+        terminate("08P01", "malformed SCRAM message: " + step.message);
+        return;
+      }
+      write_auth_sasl_continue(conn_->out_buffer(), step.message);
+      conn_->flush();
+      return;
+    }
+    auto step = scram_->handle_client_final(f.body);
+    if (!step.ok) {
+      auth_failed();
+      return;
+    }
+    write_auth_sasl_final(conn_->out_buffer(), step.message);
+    service_.shared().credentials.remember_client_key(user_, scram_->client_key());
+    auth_succeeded();
+    return;
+  }
+  protocol_error("unexpected password message");
+}
+
+void ClientSession::auth_succeeded() {
+  write_auth_ok(conn_->out_buffer());
+  scram_.reset();
+  cancel_pid_ = service_.shared().cancels.add(service_.worker().index(), id_, cancel_secret_);
+  pool_entry_ = service_.pool_for(*db_, database_, user_);
+  transaction_pooling_ = db_->pool_mode == common::PoolMode::Transaction;
+  phase_ = Phase::Welcome;
+  conn_->flush();
+  if (!transaction_pooling_ || !pool_entry_->welcome_known) {
+    // Session pooling keeps one server for the whole session; a pool that never had a server
+    // needs one to learn the parameters to announce (server_version, encodings, ...).
+    if (!acquire_server()) return;
+    if (phase_ == Phase::Closed) return;
+  }
+  send_welcome();
+}
+
+void ClientSession::send_welcome() {
+  if (server_ && !pool_entry_->welcome_known) {
+    pool_entry_->welcome = server_->reported_params();
+    pool_entry_->welcome_known = true;
+  }
+  auto& out = conn_->out_buffer();
+  for (const auto& [key, entry] : pool_entry_->welcome.all()) {
+    const std::string* mine = wanted_.get(key);
+    write_parameter_status(out, entry.name, mine ? *mine : entry.value);
+  }
+  write_backend_key_data(out, cancel_pid_, cancel_secret_);
+  write_ready_for_query(out, kTxIdle);
+  welcome_sent_ = true;
+  phase_ = Phase::Ready;
+  spdlog::debug("client {} logged in as {} to {}", id_, user_, database_);
+  if (server_ && transaction_pooling_ && queue_.empty()) release_server();
+  if (conn_) conn_->flush();
+}
+
+void ClientSession::resume_input() {
+  if (in_read_ || phase_ == Phase::Closed || !conn_) return;
+  if (!in_.empty()) {
+    std::string pending;
+    pending.swap(in_);
+    on_read(*conn_, pending);
+  }
+  if (server_) server_->flush();
+  if (conn_) conn_->flush();
+}
+
+// ---- servers --------------------------------------------------------------------------------
+
+bool ClientSession::acquire_server() {
+  if (server_) return true;
+  if (waiting) return false;
+  pool::PooledServer* s = pool_entry_->pool->acquire(this);
+  if (!s) {
+    return false;
+  }
+  link(static_cast<ServerConnection*>(s));
+  return true;
+}
+
+void ClientSession::link(ServerConnection* s) {
+  server_ = s;
+  s->attach(this);
+  sync_params_on_link();
+}
+
+void ClientSession::sync_params_on_link() {
+  std::string sql = sync_params_sql(wanted_, server_->requested_params(), server_->reported_params());
+  if (sql.empty()) return;
+  write_query(server_->out(), sql);
+  push(PendingRequest::Kind::InternalQuery);
+}
+
+void ClientSession::on_server_assigned(pool::PooledServer* p) {
+  auto* s = static_cast<ServerConnection*>(p);
+  if (phase_ == Phase::Closed) {
+    if (s->pool) s->pool->release(s);
+    return;
+  }
+  link(s);
+  if (phase_ == Phase::Welcome) {
+    send_welcome();
+    if (phase_ == Phase::Closed) return;
+  }
+  if (conn_) conn_->resume_reading();
+  resume_input();
+  if (server_) server_->flush();
+}
+
+void ClientSession::on_pool_error(std::string_view sqlstate, std::string_view message, bool) {
+  spdlog::info("client {} ({}@{}): {}", id_, user_, database_, message);
+  terminate(sqlstate, message);
+}
+
+void ClientSession::release_server() {
+  if (!server_) return;
+  ServerConnection* s = server_;
+  server_ = nullptr;
+  s->detach();
+  if (conn_) conn_->flush();
+  if (s->pool) s->pool->release(s);
+  if (service_.draining() && phase_ != Phase::Closed) terminate("57P01", "the proxy is shutting down");
+}
+
+void ClientSession::maybe_release_after_ready() {
+  if (transaction_pooling_ && phase_ == Phase::Ready && queue_.empty() && tx_status_ == kTxIdle && !in_copy_in_)
+    release_server();
+}
+
+void ClientSession::on_server_lost(ServerConnection&, std::string_view reason) {
+  server_ = nullptr;
+  queue_.clear();
+  if (phase_ == Phase::Closed) return;
+  terminate("08006", "server connection lost: " + std::string(reason));
+}
+
+void ClientSession::after_server_data(ServerConnection& s) {
+  if (!conn_) return;
+  conn_->flush();
+  if (conn_->congested()) s.pause_reading();
+}
+
+void ClientSession::cancel_running_query() {
+  if (!server_) return;
+  const auto& login = server_->login();
+  service_.send_cancel(login.host, login.port, server_->backend_pid(), server_->backend_secret());
+}
+
+// ---- query traffic --------------------------------------------------------------------------
+
+void ClientSession::push(PendingRequest::Kind kind, std::string server_statement) {
+  queue_.push_back(PendingRequest{kind, std::move(server_statement), now_ns()});
+  if (kind == PendingRequest::Kind::SyntheticParseComplete || kind == PendingRequest::Kind::SyntheticCloseComplete)
+    emit_synthetic();
+}
+
+void ClientSession::emit_synthetic() {
+  while (!queue_.empty()) {
+    auto k = queue_.front().kind;
+    if (k == PendingRequest::Kind::SyntheticParseComplete) {
+      if (conn_) write_parse_complete(conn_->out_buffer());
+    } else if (k == PendingRequest::Kind::SyntheticCloseComplete) {
+      if (conn_) write_close_complete(conn_->out_buffer());
+    } else {
+      return;
+    }
+    queue_.pop_front();
+  }
+}
+
+void ClientSession::ensure_prepared(const ClientStatement& st) {
+  if (server_->statements().has(st.server_name)) return;
+  write_parse(server_->out(), st.server_name, st.query, st.param_types_raw, st.param_count);
+  server_->statements().add(st.server_name);
+  push(PendingRequest::Kind::InjectedParse, st.server_name);
+}
+
+std::size_t ClientSession::process_messages(std::string_view data) {
+  std::size_t consumed = 0;
+  const std::size_t max = service_.config().limits.max_message_size;
+  while (phase_ == Phase::Ready) {
+    FrameResult fr = next_frame(data.substr(consumed), max);
+    if (fr.status == FrameStatus::Incomplete) break;
+    if (fr.status == FrameStatus::TooLarge) {
+      terminate("08P01", "message of " + std::to_string(fr.needed) + " bytes exceeds max_message_size (" +
+                             std::to_string(max) + " bytes)");
+      return data.size();
+    }
+    if (fr.status == FrameStatus::Malformed) {
+      protocol_error("invalid message length");
+      return data.size();
+    }
+    if (!server_) {
+      if (fr.frame.type == fe::kTerminate) {
+        close_session("client terminated");
+        return data.size();
+      }
+      if (!acquire_server()) break;
+      if (phase_ != Phase::Ready) return data.size();
+    }
+    std::string_view raw = data.substr(consumed, fr.frame.total);
+    consumed += fr.frame.total;
+    if (!handle_frame(fr.frame, raw)) return data.size();
+  }
+  if (server_) {
+    server_->flush();
+    if (server_ && server_->congested() && conn_) conn_->pause_reading();
+  }
+  return consumed;
+}
+
+bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
+  using K = PendingRequest::Kind;
+  std::string& out = server_->out();
+  switch (f.type) {
+    case fe::kQuery:
+      out.append(raw);
+      push(K::Query);
+      return true;
+    case fe::kParse: {
+      auto m = decode_parse(f.body);
+      if (!m) {
+        protocol_error("malformed Parse message");
+        return false;
+      }
+      if (transaction_pooling_ && !m->statement.empty()) {
+        const ClientStatement& st = statements_.add(m->statement, m->query, m->param_types_raw, m->param_count);
+        if (server_->statements().has(st.server_name)) {
+          push(K::SyntheticParseComplete);
+        } else {
+          write_parse(out, st.server_name, st.query, st.param_types_raw, st.param_count);
+          server_->statements().add(st.server_name);
+          push(K::Parse, st.server_name);
+        }
+        return true;
+      }
+      out.append(raw);
+      push(K::Parse);
+      return true;
+    }
+    case fe::kBind: {
+      auto m = decode_bind(f.body);
+      if (!m) {
+        protocol_error("malformed Bind message");
+        return false;
+      }
+      if (transaction_pooling_ && !m->statement.empty()) {
+        if (const ClientStatement* st = statements_.find(m->statement)) {
+          ensure_prepared(*st);
+          MessageWriter(out).begin(fe::kBind).cstr(m->portal).cstr(st->server_name).bytes(m->rest).end();
+          push(K::Bind);
+          return true;
+        }
+      }
+      out.append(raw);
+      push(K::Bind);
+      return true;
+    }
+    case fe::kDescribe: {
+      auto m = decode_describe_or_close(f.body);
+      if (!m) {
+        protocol_error("malformed Describe message");
+        return false;
+      }
+      if (m->kind == 'S' && transaction_pooling_ && !m->name.empty()) {
+        if (const ClientStatement* st = statements_.find(m->name)) {
+          ensure_prepared(*st);
+          MessageWriter(out).begin(fe::kDescribe).int8('S').cstr(st->server_name).end();
+          push(K::DescribeStatement);
+          return true;
+        }
+      }
+      out.append(raw);
+      push(m->kind == 'S' ? K::DescribeStatement : K::DescribePortal);
+      return true;
+    }
+    case fe::kClose: {
+      auto m = decode_describe_or_close(f.body);
+      if (!m) {
+        protocol_error("malformed Close message");
+        return false;
+      }
+      if (m->kind == 'S' && transaction_pooling_ && !m->name.empty()) {
+        statements_.remove(m->name);
+        push(K::SyntheticCloseComplete);
+        return true;
+      }
+      out.append(raw);
+      push(K::Close);
+      return true;
+    }
+    case fe::kExecute:
+      out.append(raw);
+      push(K::Execute);
+      return true;
+    case fe::kSync:
+      out.append(raw);
+      push(K::Sync);
+      return true;
+    case fe::kFlush:
+      out.append(raw);
+      return true;
+    case fe::kFunctionCall:
+      out.append(raw);
+      push(K::FunctionCall);
+      return true;
+    case fe::kCopyData:
+      out.append(raw);
+      return true;
+    case fe::kCopyDone:
+    case fe::kCopyFail:
+      out.append(raw);
+      in_copy_in_ = false;
+      return true;
+    case fe::kTerminate:
+      close_session("client terminated");
+      return false;
+    default:
+      protocol_error(std::string("unknown or unexpected message type '") +
+                     (std::isprint(static_cast<unsigned char>(f.type)) ? std::string(1, f.type) : std::string("?")) +
+                     "'");
+      return false;
+  }
+}
+
+void ClientSession::on_error_from_server(std::string_view raw) {
+  using K = PendingRequest::Kind;
+  forward_to_client(raw);
+  in_copy_in_ = false;
+  auto drop = [this](const PendingRequest& r) {
+    if ((r.kind == K::Parse || r.kind == K::InjectedParse) && !r.server_statement.empty() && server_)
+      server_->statements().remove(r.server_statement);
+  };
+  if (!queue_.empty()) {
+    drop(queue_.front());
+    queue_.pop_front();
+  }
+  // The server skips everything up to the next Sync.
+  while (!queue_.empty() && queue_.front().kind != K::Sync && queue_.front().kind != K::Query &&
+         queue_.front().kind != K::InternalQuery) {
+    drop(queue_.front());
+    queue_.pop_front();
+  }
+}
+
+void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::string_view raw) {
+  using K = PendingRequest::Kind;
+  const char t = f.type;
+  const bool internal = !queue_.empty() && queue_.front().kind == K::InternalQuery;
+  if (t == be::kNoticeResponse || t == be::kNotification) {
+    if (!internal) forward_to_client(raw);
+    return;
+  }
+  if (t == be::kParameterStatus) {
+    auto ps = decode_parameter_status(f.body);
+    if (ps) s.reported_params().set(ps->name, ps->value);
+    if (internal) return;
+    if (ps && welcome_sent_) {
+      // The client changed a setting itself (SET ...): remember it for the next server.
+      wanted_.set(ps->name, ps->value);
+      s.requested_params().set(ps->name, ps->value);
+    }
+    forward_to_client(raw);
+    return;
+  }
+  if (queue_.empty()) {
+    if (t == be::kReadyForQuery) {
+      if (auto st = decode_ready_for_query(f.body)) tx_status_ = *st;
+      s.set_tx_status(tx_status_);
+    }
+    forward_to_client(raw);
+    return;
+  }
+  PendingRequest& head = queue_.front();
+  switch (head.kind) {
+    case K::Query:
+    case K::FunctionCall:
+    case K::InternalQuery:
+      if (t == be::kReadyForQuery) {
+        auto st = decode_ready_for_query(f.body);
+        char status = st ? *st : kTxIdle;
+        s.set_tx_status(status);
+        queue_.pop_front();
+        if (!internal) {
+          tx_status_ = status;
+          in_copy_in_ = false;
+          forward_to_client(raw);
+        }
+        emit_synthetic();
+        maybe_release_after_ready();
+        return;
+      }
+      if (internal) {
+        if (t == be::kErrorResponse)
+          spdlog::warn("client {}: setting session parameters failed: {}", id_, decode_error_fields(f.body).message);
+        return;
+      }
+      if (t == be::kCopyInResponse) in_copy_in_ = true;
+      if (t == be::kCommandComplete) {
+        auto tag = decode_command_complete(f.body);
+        if (tag && (*tag == "DISCARD ALL" || *tag == "DEALLOCATE ALL")) {
+          s.statements().clear();
+          if (*tag == "DISCARD ALL") s.requested_params().clear();
+        }
+      }
+      forward_to_client(raw);
+      return;
+    case K::Parse:
+    case K::InjectedParse:
+      if (t == be::kParseComplete) {
+        bool swallow = head.kind == K::InjectedParse;
+        queue_.pop_front();
+        if (!swallow) forward_to_client(raw);
+        emit_synthetic();
+        return;
+      }
+      break;
+    case K::Bind:
+      if (t == be::kBindComplete) {
+        queue_.pop_front();
+        forward_to_client(raw);
+        emit_synthetic();
+        return;
+      }
+      break;
+    case K::DescribeStatement:
+      if (t == be::kParameterDescription) {
+        forward_to_client(raw);
+        return;
+      }
+      [[fallthrough]];
+    case K::DescribePortal:
+      if (t == be::kRowDescription || t == be::kNoData) {
+        queue_.pop_front();
+        forward_to_client(raw);
+        emit_synthetic();
+        return;
+      }
+      break;
+    case K::Execute:
+      if (t == be::kCommandComplete || t == be::kEmptyQuery || t == be::kPortalSuspended) {
+        queue_.pop_front();
+        forward_to_client(raw);
+        emit_synthetic();
+        return;
+      }
+      if (t == be::kErrorResponse) break;
+      if (t == be::kCopyInResponse) in_copy_in_ = true;
+      forward_to_client(raw);
+      return;
+    case K::Close:
+      if (t == be::kCloseComplete) {
+        queue_.pop_front();
+        forward_to_client(raw);
+        emit_synthetic();
+        return;
+      }
+      break;
+    case K::Sync:
+      if (t == be::kReadyForQuery) {
+        auto st = decode_ready_for_query(f.body);
+        tx_status_ = st ? *st : kTxIdle;
+        s.set_tx_status(tx_status_);
+        queue_.pop_front();
+        forward_to_client(raw);
+        emit_synthetic();
+        maybe_release_after_ready();
+        return;
+      }
+      break;
+    case K::SyntheticParseComplete:
+    case K::SyntheticCloseComplete:
+      break;
+  }
+  if (t == be::kErrorResponse) {
+    on_error_from_server(raw);
+    return;
+  }
+  forward_to_client(raw);
+}
+
+}  // namespace sluice::proxy::pg

@@ -1,0 +1,295 @@
+#include "proxy/pg/pg_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/pg/auth_query.h"
+#include "proxy/pg/client_session.h"
+#include "proxy/pg/codec/message_writer.h"
+#include "proxy/pg/credentials.h"
+#include "proxy/pg/server_connection.h"
+#include "proxy/shared_state.h"
+
+namespace sluice::proxy::pg {
+
+namespace {
+constexpr auto kAuthQueryCacheTtl = std::chrono::seconds(30);
+
+// Connects to a server, sends one CancelRequest and waits for the server to hang up.
+class CancelSender : public net::ConnectionHandler {
+ public:
+  CancelSender(net::Worker& w, int32_t pid, int32_t secret) : pid_(pid), secret_(secret) {
+    conn_ = new net::Connection(w, this);
+  }
+  void start(const std::string& host, uint16_t port) { conn_->connect(host, port); }
+  void on_connected(net::Connection& c, int status) override {
+    if (status != 0) {
+      spdlog::warn("cancel: cannot reach server: {}", uv_strerror(status));
+      c.close();
+      delete this;
+      return;
+    }
+    write_cancel_request(c.out_buffer(), pid_, secret_);
+    c.flush();
+  }
+  void on_read(net::Connection&, std::string_view) override {}
+  void on_closed(net::Connection&, std::string_view) override { delete this; }
+
+ private:
+  net::Connection* conn_;
+  int32_t pid_;
+  int32_t secret_;
+};
+}  // namespace
+
+PgService::PgService(net::Worker& worker, SharedState& shared, std::shared_ptr<const common::Config> config)
+    : worker_(worker), shared_(shared), config_(std::move(config)) {
+  uv_check_init(worker_.loop(), &check_);
+  check_.data = this;
+  uv_check_start(&check_, &PgService::on_check);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  worker_.every(100, [this] { janitor(); });
+}
+
+PgService::~PgService() { collect_garbage(); }
+
+SSL_CTX* PgService::client_tls() const { return shared_.client_tls.get(); }
+SSL_CTX* PgService::server_tls() const { return shared_.server_tls.get(); }
+
+void PgService::accept_client(uv_stream_t* listener) {
+  auto* conn = new net::Connection(worker_, nullptr);
+  if (int rc = conn->accept(listener); rc != 0) {
+    spdlog::warn("accept: {}", uv_strerror(rc));
+    conn->close();
+    return;
+  }
+  uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  auto* c = new ClientSession(*this, id);
+  shared_.open_sessions.fetch_add(1, std::memory_order_relaxed);
+  register_client(c);
+  c->start(conn);
+}
+
+void PgService::register_client(ClientSession* c) { clients_[c->id()] = c; }
+
+void PgService::unregister_client(ClientSession* c) { clients_.erase(c->id()); }
+
+ClientSession* PgService::find_client(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+pool::PoolSettings PgService::pool_settings() const {
+  pool::PoolSettings s;
+  s.workers = std::max<int>(1, int(shared_.services.size()));
+  s.query_wait_timeout = config_->timeouts.query_wait_timeout;
+  s.server_connect_timeout = config_->timeouts.server_connect_timeout;
+  s.server_idle_timeout = config_->timeouts.server_idle_timeout;
+  s.server_lifetime = config_->timeouts.server_lifetime;
+  return s;
+}
+
+PoolEntry* PgService::pool_for(const common::DatabaseConfig& db, const std::string& client_db,
+                               const std::string& client_user) {
+  std::string login_user = db.force_user || client_user.empty() ? db.target.user : client_user;
+  std::string server_db = db.name == "*" || db.target.dbname.empty() ? client_db : db.target.dbname;
+  std::string key = db.name + '\x1f' + server_db + '\x1f' + login_user;
+  auto it = pools_.find(key);
+  if (it != pools_.end()) {
+    it->second->db = &db;
+    return it->second.get();
+  }
+  auto entry = std::make_unique<PoolEntry>();
+  entry->key = key;
+  entry->database = client_db;
+  entry->server_db = server_db;
+  entry->login_user = login_user;
+  entry->db = &db;
+  PoolEntry* raw = entry.get();
+  entry->pool = std::make_unique<pool::ServerPool>(
+      key, shared_.capacity_for(key, db.pool_size), pool_settings(),
+      [this, raw](pool::ServerPool&) -> pool::PooledServer* { return open_server(*raw); },
+      [this](const std::string& k) {
+        for (auto* svc : shared_.services)
+          if (svc && svc != this) svc->worker().post([svc, k] { svc->retry_pool(k); });
+      },
+      [this] { return worker_.now_ms(); });
+  pools_.emplace(key, std::move(entry));
+  return raw;
+}
+
+ServerConnection* PgService::open_server(PoolEntry& entry) {
+  const common::DatabaseConfig& db = *entry.db;
+  ServerLogin login;
+  login.host = db.target.host;
+  login.port = db.target.port;
+  login.user = entry.login_user;
+  login.database = entry.server_db;
+  login.tls_mode = config_->tls.server_mode;
+  login.tls_ctx = server_tls();
+  if (login.user == db.target.user && !db.target.password.empty()) {
+    login.secret.found = true;
+    login.secret.plain_password = db.target.password;
+  } else if (const common::UserConfig* u = config_->find_user(login.user); u && !u->password.empty()) {
+    login.secret = secret_from_stored(u->password);
+  }
+  if (login.secret.plain_password.empty()) {
+    if (auto known = shared_.credentials.get(login.user)) {
+      if (!known->plain_password.empty()) login.secret.plain_password = known->plain_password;
+      if (login.secret.md5_hash.empty()) login.secret.md5_hash = known->md5_hash;
+      if (!login.secret.scram) login.secret.scram = known->scram;
+      if (known->scram_client_key && login.secret.scram && known->scram &&
+          known->scram->stored_key == login.secret.scram->stored_key)
+        login.secret.scram_client_key = known->scram_client_key;
+    }
+  }
+  return new ServerConnection(*this, std::move(login));
+}
+
+void PgService::lookup_secret(const common::DatabaseConfig& db, const std::string& user, uint64_t client_id,
+                              std::function<void(ClientSession&, const UserSecret&, const std::string&)> done) {
+  auto deliver = [this, client_id, done](const UserSecret& s, const std::string& err) {
+    if (ClientSession* c = find_client(client_id)) done(*c, s, err);
+  };
+  if (const common::UserConfig* u = config_->find_user(user)) {
+    deliver(secret_from_stored(u->password), {});
+    return;
+  }
+  if (!config_->users.empty() || !config_->auth_file.empty()) {
+    // A users list is configured and this user is not in it.
+    deliver(UserSecret{}, {});
+    return;
+  }
+  if (user == db.target.user && !db.target.password.empty()) {
+    UserSecret s;
+    s.found = true;
+    s.plain_password = db.target.password;
+    deliver(s, {});
+    return;
+  }
+  if (auto cached = shared_.credentials.get(user);
+      cached && cached->from_auth_query && std::chrono::steady_clock::now() - cached->fetched_at < kAuthQueryCacheTtl) {
+    deliver(*cached, {});
+    return;
+  }
+  if (db.target.user.empty()) {
+    deliver(UserSecret{}, "no users are configured and the target URL names no user to run auth_query as");
+    return;
+  }
+  run_auth_query(worker_.loop(), db.target, config_->auth_query, user, config_->timeouts.server_connect_timeout,
+                 [this, user, deliver](const AuthQueryResult& r) {
+                   if (!r.error.empty()) {
+                     deliver(UserSecret{}, r.error);
+                     return;
+                   }
+                   UserSecret s;
+                   if (r.found) s = secret_from_stored(r.stored);
+                   s.from_auth_query = true;
+                   s.fetched_at = std::chrono::steady_clock::now();
+                   if (r.found) shared_.credentials.put(user, s);
+                   deliver(s, {});
+                 });
+}
+
+void PgService::route_cancel(int32_t pid, int32_t secret) {
+  auto target = shared_.cancels.find(pid, secret);
+  if (!target) {
+    spdlog::debug("cancel request for unknown key {}", pid);
+    return;
+  }
+  if (target->worker < 0 || std::size_t(target->worker) >= shared_.services.size()) return;
+  PgService* svc = shared_.services[std::size_t(target->worker)];
+  uint64_t id = target->client_id;
+  if (svc == this) {
+    cancel_client(id);
+  } else {
+    svc->worker().post([svc, id] { svc->cancel_client(id); });
+  }
+}
+
+void PgService::cancel_client(uint64_t client_id) {
+  if (ClientSession* c = find_client(client_id)) c->cancel_running_query();
+}
+
+void PgService::send_cancel(const std::string& host, uint16_t port, int32_t pid, int32_t secret) {
+  auto* sender = new CancelSender(worker_, pid, secret);
+  sender->start(host, port);
+}
+
+void PgService::retry_pool(const std::string& key) {
+  auto it = pools_.find(key);
+  if (it != pools_.end()) it->second->pool->retry_waiters();
+}
+
+void PgService::defer_delete(ClientSession* c) { dead_clients_.push_back(c); }
+void PgService::defer_delete(ServerConnection* s) { dead_servers_.push_back(s); }
+
+void PgService::on_check(uv_check_t* h) { static_cast<PgService*>(h->data)->collect_garbage(); }
+
+void PgService::collect_garbage() {
+  while (!dead_clients_.empty() || !dead_servers_.empty()) {
+    auto clients = std::move(dead_clients_);
+    auto servers = std::move(dead_servers_);
+    dead_clients_.clear();
+    dead_servers_.clear();
+    for (auto* c : clients) {
+      delete c;
+      shared_.open_sessions.fetch_sub(1, std::memory_order_relaxed);
+    }
+    for (auto* s : servers) delete s;
+  }
+}
+
+void PgService::janitor() {
+  uint64_t now = worker_.now_ms();
+  const auto& t = config_->timeouts;
+  std::vector<ClientSession*> expired;
+  std::vector<std::pair<ClientSession*, const char*>> reasons;
+  for (auto& [id, c] : clients_) {
+    if (!c->logged_in()) {
+      if (t.client_login_timeout > 0 && double(now - c->connected_ms()) > t.client_login_timeout * 1000)
+        reasons.emplace_back(c, "client_login_timeout: login took too long");
+    } else if (c->idle_between_transactions()) {
+      if (t.client_idle_timeout > 0 && double(now - c->last_activity_ms()) > t.client_idle_timeout * 1000)
+        reasons.emplace_back(c, "client_idle_timeout: connection idle too long");
+      else if (draining_ && !c->server())
+        reasons.emplace_back(c, "the proxy is shutting down");
+    }
+  }
+  for (auto& [c, why] : reasons) c->terminate(draining_ ? "57P01" : "08P01", why);
+  for (auto& [key, entry] : pools_) {
+    entry->pool->janitor();
+    if (draining_) entry->pool->close_idle("shutting down");
+  }
+}
+
+void PgService::apply_config(std::shared_ptr<const common::Config> config) {
+  retired_configs_.push_back(config_);
+  config_ = std::move(config);
+  for (auto& [key, entry] : pools_) {
+    const common::DatabaseConfig* db = config_->find_database(entry->db->name);
+    if (db && db->name == entry->db->name) {
+      entry->db = db;
+      shared_.set_capacity(key, db->pool_size);
+    }
+    entry->pool->update_settings(pool_settings());
+    entry->pool->retry_waiters();
+  }
+}
+
+void PgService::begin_drain() {
+  draining_ = true;
+  janitor();
+}
+
+bool PgService::drained() const { return clients_.empty(); }
+
+void PgService::stop_fast() {
+  draining_ = true;
+  std::vector<ClientSession*> all;
+  for (auto& [id, c] : clients_) all.push_back(c);
+  for (auto* c : all) c->terminate("57P01", "the proxy is stopping");
+  for (auto& [key, entry] : pools_) entry->pool->close_idle("stopping");
+  collect_garbage();
+}
+
+}  // namespace sluice::proxy::pg

@@ -1,0 +1,110 @@
+// The PostgreSQL side of one worker: accepts clients, owns this worker's server pools,
+// forwards cancel requests, runs the janitor, applies reloads and drains on shutdown.
+// Lifetimes of clients and servers end here (deferred deletion after their callbacks unwind).
+#pragma once
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/config.h"
+#include "proxy/net/worker.h"
+#include "proxy/pg/session_params.h"
+#include "proxy/pool/server_pool.h"
+
+namespace sluice::proxy {
+struct SharedState;
+}
+
+namespace sluice::proxy::pg {
+
+class ClientSession;
+class ServerConnection;
+struct UserSecret;
+
+// One pool of server connections: a database as configured, logged in as one user.
+struct PoolEntry {
+  std::string key;
+  std::string database;    // the name clients use
+  std::string server_db;   // the database on the server
+  std::string login_user;  // the server role
+  const common::DatabaseConfig* db = nullptr;  // refreshed on reload
+  std::unique_ptr<pool::ServerPool> pool;
+  SessionParams welcome;   // ParameterStatus values a fresh server reported
+  bool welcome_known = false;
+};
+
+class PgService {
+ public:
+  PgService(net::Worker& worker, SharedState& shared, std::shared_ptr<const common::Config> config);
+  ~PgService();
+
+  net::Worker& worker() { return worker_; }
+  SharedState& shared() { return shared_; }
+  const common::Config& config() const { return *config_; }
+  uint64_t now_ms() { return worker_.now_ms(); }
+
+  // Listener callback.
+  void accept_client(uv_stream_t* listener);
+
+  PoolEntry* pool_for(const common::DatabaseConfig& db, const std::string& client_db, const std::string& client_user);
+
+  // Secrets: from config, the target URL or auth_query. `done` runs on this worker (maybe later).
+  void lookup_secret(const common::DatabaseConfig& db, const std::string& user, uint64_t client_id,
+                     std::function<void(ClientSession&, const UserSecret&, const std::string& error)> done);
+
+  void register_client(ClientSession* c);
+  void unregister_client(ClientSession* c);
+  ClientSession* find_client(uint64_t id);
+  std::size_t client_count() const { return clients_.size(); }
+
+  // A CancelRequest arrived here; route it to the worker owning the client.
+  void route_cancel(int32_t pid, int32_t secret);
+  // On the owning worker: send a CancelRequest to the server the client is using.
+  void cancel_client(uint64_t client_id);
+  // Opens a short connection to a server and sends CancelRequest(pid, secret).
+  void send_cancel(const std::string& host, uint16_t port, int32_t pid, int32_t secret);
+
+  // Called by other workers when they freed pool capacity for `key`.
+  void retry_pool(const std::string& key);
+
+  // Objects are deleted after the current callback stack unwinds.
+  void defer_delete(ClientSession* c);
+  void defer_delete(ServerConnection* s);
+
+  void apply_config(std::shared_ptr<const common::Config> config);
+  void begin_drain();
+  bool draining() const { return draining_; }
+  bool drained() const;
+  void stop_fast();
+
+  SSL_CTX* client_tls() const;
+  SSL_CTX* server_tls() const;
+
+ private:
+  void janitor();
+  static void on_check(uv_check_t* h);
+  void collect_garbage();
+  pool::PoolSettings pool_settings() const;
+  ServerConnection* open_server(PoolEntry& entry);
+
+  net::Worker& worker_;
+  SharedState& shared_;
+  std::shared_ptr<const common::Config> config_;
+  // Earlier configurations stay alive: sessions keep pointers into them.
+  std::vector<std::shared_ptr<const common::Config>> retired_configs_;
+  std::unordered_map<uint64_t, ClientSession*> clients_;
+  std::unordered_map<std::string, std::unique_ptr<PoolEntry>> pools_;
+  std::vector<ClientSession*> dead_clients_;
+  std::vector<ServerConnection*> dead_servers_;
+  uv_check_t check_;
+  bool draining_ = false;
+};
+
+}  // namespace sluice::proxy::pg

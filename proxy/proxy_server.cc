@@ -1,0 +1,219 @@
+#include "proxy/proxy_server.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <thread>
+#include <vector>
+
+#include "common/config_loader.h"
+#include "common/target_url.h"
+#include "common/logging.h"
+#include "proxy/net/listener.h"
+#include "proxy/net/worker.h"
+#include "proxy/pg/pg_service.h"
+#include "proxy/shared_state.h"
+
+namespace sluice::proxy {
+
+struct ProxyServer::Impl {
+  std::shared_ptr<const common::Config> config;
+  std::string config_path;
+  SharedState shared;
+  std::vector<std::unique_ptr<net::Worker>> workers;
+  std::vector<std::unique_ptr<pg::PgService>> services;
+  std::vector<std::vector<std::unique_ptr<net::Listener>>> listeners;  // per worker
+
+  uv_loop_t control;
+  uv_signal_t sighup, sigterm, sigint;
+  uv_timer_t drain_timer;
+  uint64_t drain_started_ms = 0;
+  bool draining = false;
+  bool stopping = false;
+
+  bool setup();
+  void reload();
+  void start_drain();
+  void check_drain();
+  void stop_all(bool fast);
+};
+
+ProxyServer::ProxyServer(std::shared_ptr<const common::Config> config, std::string config_path)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->config_path = std::move(config_path);
+}
+
+ProxyServer::~ProxyServer() = default;
+
+bool ProxyServer::Impl::setup() {
+  const auto& cfg = *config;
+  try {
+    if (!cfg.tls.client_cert_file.empty() && !cfg.tls.client_key_file.empty())
+      shared.client_tls = net::make_server_tls_context(cfg.tls.client_cert_file, cfg.tls.client_key_file);
+    if (cfg.tls.server_mode != common::TlsMode::Disable)
+      shared.server_tls = net::make_client_tls_context(cfg.tls.server_ca_file);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return false;
+  }
+  int n = cfg.workers > 0 ? cfg.workers : int(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) {
+    workers.push_back(std::make_unique<net::Worker>(i));
+    services.push_back(std::make_unique<pg::PgService>(*workers.back(), shared, config));
+    shared.services.push_back(services.back().get());
+  }
+  listeners.resize(std::size_t(n));
+  for (const auto& ep : cfg.listen) {
+    uint16_t port = ep.port;
+    for (int i = 0; i < n; ++i) {
+      pg::PgService* svc = services[std::size_t(i)].get();
+      auto l = std::make_unique<net::Listener>(workers[std::size_t(i)]->loop(),
+                                               [svc](uv_stream_t* s) { svc->accept_client(s); });
+      std::string err = l->listen(ep.host, port);
+      if (!err.empty()) {
+        spdlog::error("{}", err);
+        return false;
+      }
+      port = l->bound_port();
+      listeners[std::size_t(i)].push_back(std::move(l));
+    }
+    spdlog::info("listening on {}:{}", ep.host, port);
+  }
+  for (const auto& db : cfg.databases)
+    spdlog::info("database {} -> {} ({} pooling, pool_size {})", db.name,
+                 common::to_string(db.target, false),
+                 db.pool_mode == common::PoolMode::Transaction ? "transaction" : "session", db.pool_size);
+  spdlog::info("sluice proxy started: {} workers", n);
+  return true;
+}
+
+void ProxyServer::Impl::reload() {
+  if (config_path.empty()) {
+    spdlog::warn("SIGHUP: started without a config file, nothing to reload");
+    return;
+  }
+  std::shared_ptr<const common::Config> next;
+  try {
+    next = std::make_shared<const common::Config>(common::load_config_file(config_path));
+  } catch (const std::exception& e) {
+    spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+    return;
+  }
+  common::set_log_level(next->log_level);
+  config = next;
+  for (auto& svc : services) {
+    pg::PgService* s = svc.get();
+    s->worker().post([s, next] { s->apply_config(next); });
+  }
+  spdlog::info("configuration reloaded from {}", config_path);
+}
+
+void ProxyServer::Impl::start_drain() {
+  if (draining) return;
+  draining = true;
+  drain_started_ms = uv_now(&control);
+  spdlog::info("SIGTERM: no new connections; waiting for clients to finish (shutdown_timeout {}s)",
+               config->timeouts.shutdown_timeout);
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    pg::PgService* s = services[i].get();
+    auto* ls = &listeners[i];
+    s->worker().post([s, ls] {
+      for (auto& l : *ls) l->close();
+      s->begin_drain();
+    });
+  }
+  uv_timer_start(
+      &drain_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->check_drain(); }, 100, 100);
+}
+
+void ProxyServer::Impl::check_drain() {
+  int open = shared.open_sessions.load();
+  double waited = double(uv_now(&control) - drain_started_ms) / 1000.0;
+  double limit = config->timeouts.shutdown_timeout;
+  if (open == 0) {
+    spdlog::info("all clients gone, stopping");
+    stop_all(false);
+  } else if (limit > 0 && waited >= limit) {
+    spdlog::warn("shutdown_timeout reached with {} clients still connected, stopping", open);
+    stop_all(true);
+  }
+}
+
+void ProxyServer::Impl::stop_all(bool fast) {
+  if (stopping) return;
+  stopping = true;
+  (void)fast;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    pg::PgService* s = services[i].get();
+    auto* ls = &listeners[i];
+    s->worker().post([s, ls] {
+      for (auto& l : *ls) l->close();
+      s->stop_fast();
+    });
+  }
+  for (auto& w : workers) w->stop();
+  uv_stop(&control);
+}
+
+int ProxyServer::run() {
+  Impl& m = *impl_;
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&m.control);
+  if (!m.setup()) {
+    for (auto& w : m.workers) {
+      w->stop();
+    }
+    return 1;
+  }
+  for (auto& w : m.workers) w->start();
+
+  m.sighup.data = m.sigterm.data = m.sigint.data = &m;
+  m.drain_timer.data = &m;
+  uv_timer_init(&m.control, &m.drain_timer);
+  uv_signal_init(&m.control, &m.sighup);
+  uv_signal_init(&m.control, &m.sigterm);
+  uv_signal_init(&m.control, &m.sigint);
+  uv_signal_start(
+      &m.sighup, [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
+  uv_signal_start(
+      &m.sigterm,
+      [](uv_signal_t* h, int) {
+        auto* impl = static_cast<Impl*>(h->data);
+        if (impl->draining) {
+          spdlog::info("second SIGTERM: stopping now");
+          impl->stop_all(true);
+        } else {
+          impl->start_drain();
+        }
+      },
+      SIGTERM);
+  uv_signal_start(
+      &m.sigint,
+      [](uv_signal_t* h, int) {
+        spdlog::info("SIGINT: stopping now");
+        static_cast<Impl*>(h->data)->stop_all(true);
+      },
+      SIGINT);
+  uv_run(&m.control, UV_RUN_DEFAULT);
+
+  for (auto& w : m.workers) w->join();
+  // Workers are stopped: release their objects on this thread.
+  m.listeners.clear();
+  m.shared.services.clear();
+  m.services.clear();
+  m.workers.clear();
+  uv_walk(
+      &m.control,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&m.control, UV_RUN_DEFAULT);
+  uv_loop_close(&m.control);
+  spdlog::info("sluice proxy stopped");
+  return 0;
+}
+
+}  // namespace sluice::proxy

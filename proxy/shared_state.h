@@ -1,0 +1,47 @@
+// State shared by all workers. Touched at connect, login, cancel and reload time; never per
+// message. Each field says how it is protected.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/config.h"
+#include "proxy/net/tls_context.h"
+#include "proxy/pg/cancel_registry.h"
+#include "proxy/pg/credentials.h"
+#include "proxy/pool/server_pool.h"
+
+namespace sluice::proxy {
+
+namespace pg {
+class PgService;
+}
+
+struct SharedState {
+  pg::CancelRegistry cancels;        // own mutex
+  pg::CredentialStore credentials;   // own mutex
+  std::atomic<int> client_count{0};  // all workers, for max_client_conn
+  std::atomic<uint64_t> next_client_id{1};
+  std::atomic<int> open_sessions{0};  // accepted and not yet deleted, for draining
+
+  // TLS contexts, built at start-up; SSL_CTX is thread-safe for creating connections.
+  net::SslCtxPtr client_tls;
+  net::SslCtxPtr server_tls;
+
+  // One service per worker, index = worker index. Filled before workers start.
+  std::vector<pg::PgService*> services;
+
+  // Pool capacity per pool key, shared by all workers.
+  std::shared_ptr<pool::PoolCapacity> capacity_for(const std::string& key, int pool_size);
+  void set_capacity(const std::string& key, int pool_size);
+
+ private:
+  std::mutex capacity_mu_;
+  std::unordered_map<std::string, std::shared_ptr<pool::PoolCapacity>> capacities_;
+};
+
+}  // namespace sluice::proxy
