@@ -575,6 +575,7 @@ std::size_t ClientSession::process_messages(std::string_view data) {
 
 bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
   using K = PendingRequest::Kind;
+  SPDLOG_TRACE("client {} -> '{}' ({} bytes), queue {}", id_, f.type, raw.size(), queue_.size());
   std::string& out = server_->out();
   switch (f.type) {
     case fe::kQuery:
@@ -710,6 +711,8 @@ void ClientSession::on_error_from_server(std::string_view raw) {
 void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::string_view raw) {
   using K = PendingRequest::Kind;
   const char t = f.type;
+  SPDLOG_TRACE("client {} <- '{}' ({} bytes), queue {} head {}", id_, t, raw.size(), queue_.size(),
+               queue_.empty() ? -1 : int(queue_.front().kind));
   const bool internal = !queue_.empty() && queue_.front().kind == K::InternalQuery;
   if (t == be::kNoticeResponse || t == be::kNotification) {
     if (!internal) forward_to_client(raw);

@@ -109,10 +109,8 @@ void ServerPool::release(PooledServer* s) {
     hand_to_waiter(s);
     return;
   }
-  if (others_waiting) {
-    s->close_server("giving capacity to another worker");
-    return;
-  }
+  // With no local waiters the server idles here; if other workers are short of servers, the
+  // janitor hands idle capacity over one server per tick, so short gaps cause no churn.
   s->last_used_ms = now;
   idle_.push_back(s);
 }
@@ -175,9 +173,16 @@ void ServerPool::janitor() {
         to_close.push_back(s);
     }
   }
+  if (to_close.empty() && waiters_.empty() && !idle_.empty() &&
+      capacity_->waiting.load(std::memory_order_relaxed) > 0 &&
+      capacity_->open.load(std::memory_order_relaxed) >= capacity_->max.load(std::memory_order_relaxed)) {
+    // Another worker's clients wait for a server and the pool is at its limit: give one back.
+    PooledServer* s = idle_.front();  // the least recently used
+    to_close.push_back(s);
+  }
   for (auto* s : to_close) {
     if (s->state == PooledServer::State::Connecting) s->close_server("server connect timeout");
-    else s->close_server("server idle timeout or lifetime reached");
+    else s->close_server("server idle timeout, lifetime, or capacity needed by another worker");
   }
   open_for_waiters();
 }

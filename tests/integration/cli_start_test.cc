@@ -1,0 +1,78 @@
+// The one-line start (`sluice proxy --listen ... --target ... --pool-mode ... --pool-size ...`) and
+// client authentication: with no [users], the proxy looks up each client's secret with auth_query
+// as the target URL's user and passes the client's credentials through.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/fixtures/free_port.h"
+#include "tests/fixtures/proxy_test.h"
+
+namespace sluice::testing {
+namespace {
+
+::testing::AssertionResult PasswordRejected(const PgConnPtr& c, const std::string& user) {
+  if (PQstatus(c.get()) == CONNECTION_OK) return ::testing::AssertionFailure() << "login succeeded";
+  std::string msg = PQerrorMessage(c.get());
+  // PostgreSQL's wording for SQLSTATE 28P01 (libpq does not expose a login failure's SQLSTATE).
+  if (msg.find("password authentication failed for user \"" + user + "\"") == std::string::npos) {
+    return ::testing::AssertionFailure() << "unexpected error: " << msg;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class OneLineStartTest : public ProxyTest {};
+
+TEST_F(OneLineStartTest, ServesClientsWithPassThroughAuth) {
+  if (direct()) GTEST_SKIP() << "needs the proxy";
+  uint16_t listen = free_port();
+  proxy_ = std::make_unique<ProxyProcess>();
+  ASSERT_TRUE(proxy_->start_args({"--listen", "127.0.0.1:" + std::to_string(listen), "--target",
+                                  pg().url("postgres", "postgres", "testdb"), "--pool-mode", "transaction",
+                                  "--pool-size", "20"},
+                                 listen));
+  mode_ = PoolMode::Transaction;
+  {
+    auto c = connect("scram_user", "scram_pass");
+    ASSERT_TRUE(ConnectionOk(c)) << proxy_log();
+    EXPECT_EQ(query_value(c, "SELECT current_user"), "scram_user");
+    EXPECT_EQ(query_value(c, "SELECT current_database()"), "testdb");
+  }
+  {
+    auto c = connect("md5_user", "md5_pass");
+    ASSERT_TRUE(ConnectionOk(c)) << proxy_log();
+    EXPECT_EQ(query_value(c, "SELECT current_user"), "md5_user");
+  }
+  EXPECT_TRUE(PasswordRejected(connect("scram_user", "wrong_pass"), "scram_user"));
+  EXPECT_TRUE(PasswordRejected(connect("md5_user", "wrong_pass"), "md5_user"));
+  // After failed logins the proxy still serves.
+  auto c = connect("scram_user", "scram_pass");
+  ASSERT_TRUE(ConnectionOk(c));
+  EXPECT_EQ(query_value(c, "SELECT 1"), "1");
+}
+
+class AuthTest : public ProxyTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(AuthTest, RightPasswordInWrongPasswordOut) {
+  ProxyOptions o;
+  o.auth_type = GetParam();
+  ASSERT_NO_FATAL_FAILURE(start_proxy(PoolMode::Transaction, 4, o));
+  for (const auto& [user, password] : {std::pair<std::string, std::string>{"scram_user", "scram_pass"},
+                                       std::pair<std::string, std::string>{"md5_user", "md5_pass"}}) {
+    auto ok = connect(user, password);
+    ASSERT_TRUE(ConnectionOk(ok)) << user;
+    EXPECT_EQ(query_value(ok, "SELECT current_user"), user);
+    EXPECT_TRUE(PasswordRejected(connect(user, "not_" + password), user));
+    EXPECT_TRUE(PasswordRejected(connect(user, ""), user)) << "empty password";
+  }
+  auto unknown = connect("no_such_user", "whatever");
+  EXPECT_NE(PQstatus(unknown.get()), CONNECTION_OK);
+}
+
+INSTANTIATE_TEST_SUITE_P(AuthTypes, AuthTest, ::testing::Values("scram-sha-256", "md5"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "md5" ? std::string("Md5") : std::string("Scram");
+                         });
+
+}  // namespace
+}  // namespace sluice::testing
