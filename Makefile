@@ -1,0 +1,50 @@
+# Sluice: the two commands that do everything on a fresh Debian 12 machine are
+#   make demo    (throwaway PostgreSQL, the proxy in front of it, a sample workload)
+#   make test    (unit and integration tests against real servers, plus a sanitizer build)
+# Both install the Debian packages they need first (scripts/install-deps.sh).
+
+JOBS ?= 2
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-asan test unit-test integration-test demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j$(JOBS)
+
+build-asan: deps $(ASAN_DIR)/build.ninja
+	ninja -C $(ASAN_DIR) -j$(JOBS)
+
+# Release build: unit and integration tests. Sanitizer build: the same tests with the proxy
+# built with AddressSanitizer and UndefinedBehaviorSanitizer.
+test: build build-asan
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure --timeout 1800
+
+unit-test: build
+	$(BUILD_DIR)/tests/sluice_unit_tests
+
+integration-test: build
+	$(BUILD_DIR)/tests/sluice_integration_tests
+
+demo: build
+	scripts/demo.sh
+
+bench: build
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)
