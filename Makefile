@@ -8,7 +8,10 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test unit-test integration-test demo bench clean
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build build-asan test unit-test integration-test demo bench fuzz clean
 
 all: build
 
@@ -33,6 +36,7 @@ test: build build-asan
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure --timeout 1800
+	$(MAKE) fuzz FUZZ_SECONDS=10
 
 unit-test: build
 	$(BUILD_DIR)/tests/sluice_unit_tests
@@ -45,6 +49,15 @@ demo: build
 
 bench: build
 	bench/run.sh
+
+# libFuzzer on the pure codecs (clang), FUZZ_SECONDS each.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DSLUICE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	ninja -C $(FUZZ_DIR) -j$(JOBS) fuzzers
+	for f in startup_packet_fuzz message_decoders_fuzz scram_fuzz; do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$f; \
+		$(FUZZ_DIR)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_DIR)/corpus/$$f || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -24,7 +24,9 @@
 #   BENCH_KEEP=1            keep the temporary folder (logs, pgbench output) at exit
 #   SLUICE_BIN, PGBOUNCER_BIN, PG_BIN   binaries (build/sluice, /usr/sbin/pgbouncer,
 #                                       /usr/lib/postgresql/15/bin)
-set -euo pipefail
+set -Eeuo pipefail
+# A command failing where it should not: say where, instead of stopping silently.
+trap 'echo "bench: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -329,7 +331,9 @@ target_pid() {
 
 # p99 of the latencies (µs, 3rd field) in pgbench's per-transaction logs, printed in ms.
 p99_ms() {  # $1 = log prefix
-  cat "$1".* 2>/dev/null | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n | awk '
+  local files=("$1".*)
+  [ -e "${files[0]}" ] || { echo "-"; return 0; }
+  cat "${files[@]}" | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n | awk '
     { v[NR] = $1 }
     END {
       if (NR == 0) { print "-"; exit }

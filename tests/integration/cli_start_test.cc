@@ -14,9 +14,8 @@ namespace {
 ::testing::AssertionResult PasswordRejected(const PgConnPtr& c, const std::string& user) {
   if (PQstatus(c.get()) == CONNECTION_OK) return ::testing::AssertionFailure() << "login succeeded";
   std::string msg = PQerrorMessage(c.get());
-  // PostgreSQL's wording for SQLSTATE 28P01 (libpq does not expose a login failure's SQLSTATE).
-  if (msg.find("password authentication failed for user \"" + user + "\"") == std::string::npos) {
-    return ::testing::AssertionFailure() << "unexpected error: " << msg;
+  if (login_sqlstate(c.get()) != "28P01") {
+    return ::testing::AssertionFailure() << "expected SQLSTATE 28P01 for " << user << ", got: " << msg;
   }
   return ::testing::AssertionSuccess();
 }

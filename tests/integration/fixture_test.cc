@@ -76,6 +76,9 @@ TEST(FixtureSharedPg, RolesAndAuthMethods) {
     EXPECT_EQ(PQstatus(c.get()), CONNECTION_BAD);
     EXPECT_NE(std::string(PQerrorMessage(c.get())).find("password authentication failed"), std::string::npos)
         << PQerrorMessage(c.get());
+    EXPECT_EQ(login_sqlstate(c.get()), "28P01") << PQerrorMessage(c.get());
+    auto nodb = pg_connect(pg.conninfo("postgres", "postgres", "no_such_db"));
+    EXPECT_EQ(login_sqlstate(nodb.get()), "3D000") << PQerrorMessage(nodb.get());
   }
   EXPECT_EQ(pg.query_value("SHOW max_connections"), "600");
   EXPECT_EQ(pg.query_value("SHOW fsync"), "off");
