@@ -106,7 +106,7 @@ PGB_VERSION=""
 PGB_PREPARED=0      # run -M prepared through PgBouncer
 PGB_HAS_PREPARED=0  # PgBouncer >= 1.21: max_prepared_statements exists
 if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
-  PGB_VERSION="$("$PGBOUNCER_BIN" --version 2>/dev/null | awk 'NR==1{print $2}')"
+  PGB_VERSION="$("$PGBOUNCER_BIN" --version 2>/dev/null | awk 'NR==1{print $2}' || true)"
   IFS=. read -r pgb_major pgb_minor _ <<<"$PGB_VERSION"
   if [ "${pgb_major:-0}" -gt 1 ] || { [ "${pgb_major:-0}" -eq 1 ] && [ "${pgb_minor:-0}" -ge 21 ]; }; then
     PGB_PREPARED=1
@@ -384,8 +384,11 @@ run_one() {  # $1 = round (0 = warm-up), $2 = target, $3 = mode, $4 = clients, $
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
       note="pgbench timed out"
     else
-      note="$(grep -m1 -iE 'error|fatal|abort' "$out" | cut -c1-160 | tr '\t' ' ')"
-      [ -n "$note" ] || note="pgbench exited with $rc"
+      note="$(grep -m1 -iE 'error|fatal|abort' "$out" | cut -c1-160 | tr '\t' ' ' || true)"
+      if [ -z "$note" ] && [ "${txs:-}" = 0 ]; then
+        note="no transaction finished within -T $secs s (logins took the whole run?)"
+      fi
+      [ -n "$note" ] || note="pgbench exited with $rc and printed no tps"
     fi
   fi
   p99="-"

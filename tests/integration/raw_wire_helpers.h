@@ -382,6 +382,23 @@ inline void ensure_role(const PgServer& pg, const std::string& name, const std::
   pg.exec("GRANT CONNECT, TEMPORARY ON DATABASE testdb TO " + name, "postgres");
 }
 
+// Runs sql without ever blocking longer than timeout. Returns the first error result, or else the
+// last result; nullptr (with *timed_out) when no answer came in time.
+inline PgResultPtr exec_bounded(PGconn* conn, const std::string& sql, milliseconds timeout, bool* timed_out) {
+  *timed_out = false;
+  if (PQsendQuery(conn, sql.c_str()) != 1) {
+    return PgResultPtr(PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR));
+  }
+  auto results = get_all_results(conn, timeout, timed_out);
+  if (*timed_out) return nullptr;
+  PgResultPtr last;
+  for (auto& r : results) {
+    if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR) return std::move(r);
+    last = std::move(r);
+  }
+  return last;
+}
+
 // Polls cond every 50 ms until it is true or the timeout passes.
 inline bool eventually(milliseconds timeout, const std::function<bool()>& cond) {
   auto deadline = Clock::now() + timeout;
