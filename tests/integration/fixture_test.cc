@@ -94,7 +94,10 @@ TEST(FixtureSharedPg, TlsWithServerCertAsCa) {
 }
 
 TEST(FixturePgServer, Kill9AndRestartOnSamePort) {
-  PgServer pg({.max_connections = 20, .shared_buffers = "16MB"});
+  PgServerOptions small;
+  small.max_connections = 20;
+  small.shared_buffers = "16MB";
+  PgServer pg(small);
   ASSERT_TRUE(pg.start());
   uint16_t port = pg.port();
   pg.exec("CREATE TABLE survives (v int); INSERT INTO survives VALUES (42)");

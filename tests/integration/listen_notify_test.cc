@@ -106,8 +106,11 @@ TEST_F(ListenNotifyTest, NotificationDuringListenersQueryAndUnlisten) {
 }
 
 TEST_F(ListenNotifyTest, ListenDoesNotLeakToTheNextClient) {
-  // With a pool of 1 the next client gets the same server connection; it must not inherit LISTEN.
-  ASSERT_NO_FATAL_FAILURE(start_proxy(PoolMode::Session, 1));
+  // With a pool of 1 (and one worker) the next client gets the same server connection; it must not
+  // inherit LISTEN.
+  ProxyOptions one_worker;
+  one_worker.workers = 1;
+  ASSERT_NO_FATAL_FAILURE(start_proxy(PoolMode::Session, 1, one_worker));
   {
     auto first = connect();
     ASSERT_TRUE(ConnectionOk(first));

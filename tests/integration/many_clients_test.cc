@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/backend_monitor.h"
 #include "tests/fixtures/proxy_test.h"
 
 namespace sluice::testing {
@@ -38,32 +39,7 @@ TEST_F(ManyClientsTest, FiveHundredClientsOnPoolOfTen) {
   ASSERT_NO_FATAL_FAILURE(start_proxy(PoolMode::Transaction, kPoolSize, opts));
 
   // Watch the server side directly, as superuser, for the whole test.
-  std::atomic<bool> stop_monitor{false};
-  std::atomic<int> max_server_conns{0};
-  std::atomic<int> samples{0};
-  std::string monitor_error;
-  std::thread monitor([&] {
-    auto m = pg_connect(pg().conninfo());
-    if (PQstatus(m.get()) != CONNECTION_OK) {
-      monitor_error = PQerrorMessage(m.get());
-      return;
-    }
-    while (!stop_monitor.load()) {
-      auto r = pg_exec(m, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'many_user' AND datname = 'testdb' "
-                          "AND backend_type = 'client backend'");
-      if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-        monitor_error = describe_result(r.get());
-        return;
-      }
-      int n = std::stoi(PQgetvalue(r.get(), 0, 0));
-      int prev = max_server_conns.load();
-      while (n > prev && !max_server_conns.compare_exchange_weak(prev, n)) {
-      }
-      ++samples;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-
+  BackendMonitor monitor(pg(), kUser);
   std::vector<PgConnPtr> conns(kClients);
   std::atomic<int> connected{0};
   std::atomic<int> queries_ok{0};
@@ -135,21 +111,20 @@ TEST_F(ManyClientsTest, FiveHundredClientsOnPoolOfTen) {
         "SELECT count(*) FROM pg_stat_activity WHERE usename = 'many_user' AND backend_type = 'client backend'"));
   }
   for (auto& w : workers) w.join();
-  stop_monitor = true;
-  monitor.join();
+  monitor.stop();
 
   for (const auto& f : failures) ADD_FAILURE() << f;
-  ASSERT_TRUE(monitor_error.empty()) << monitor_error;
+  ASSERT_EQ(monitor.error(), "");
   EXPECT_EQ(connected.load(), kClients);
   EXPECT_TRUE(all_connected_seen.load());
   EXPECT_EQ(queries_ok.load(), kClients * 3);
-  EXPECT_GT(samples.load(), 0);
-  EXPECT_GT(max_server_conns.load(), 0) << "the monitor never saw a server connection";
+  EXPECT_GT(monitor.samples(), 0);
+  EXPECT_GT(monitor.max_seen(), 0) << "the monitor never saw a server connection";
   if (direct()) {
     // Without the proxy every client is its own backend: proves the monitor counts the right rows.
     EXPECT_GE(max_during_all_connected, kClients);
   } else {
-    EXPECT_LE(max_server_conns.load(), kPoolSize) << "PostgreSQL saw more connections than the pool size";
+    EXPECT_LE(monitor.max_seen(), kPoolSize) << "PostgreSQL saw more connections than the pool size";
     EXPECT_LE(max_during_all_connected, kPoolSize);
   }
   conns.clear();

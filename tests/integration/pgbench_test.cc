@@ -59,7 +59,9 @@ TEST_P(PgbenchTest, RunsAllTransactionsWithoutFailures) {
   EXPECT_EQ(std::stoi(m[1]), expected) << r.output;
   EXPECT_EQ(std::stoi(m[2]), expected) << r.output;
   std::regex failed(R"(number of failed transactions: (\d+))");
-  if (std::regex_search(r.output, m, failed)) EXPECT_EQ(std::stoi(m[1]), 0) << r.output;
+  if (std::regex_search(r.output, m, failed)) {
+    EXPECT_EQ(std::stoi(m[1]), 0) << r.output;
+  }
   EXPECT_EQ(r.output.find("aborted"), std::string::npos) << r.output;
   // Every TPC-B-like transaction inserts one history row: the work really reached PostgreSQL.
   long history_after = std::stol(pg().query_value("SELECT count(*) FROM pgbench_history"));

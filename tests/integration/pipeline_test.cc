@@ -192,12 +192,16 @@ TEST_P(PipelineTest, HundredsOfQueriesWithPeriodicSyncs) {
   ASSERT_EQ(PQsendPrepare(c.get(), "sq", "SELECT $1::int + 1", 1, nullptr), 1);
   for (int i = 0; i < kQueries; ++i) {
     ASSERT_TRUE(send_prepared(c.get(), "sq", {std::to_string(i)}));
-    if ((i + 1) % kSyncEvery == 0) ASSERT_EQ(PQpipelineSync(c.get()), 1);
+    if ((i + 1) % kSyncEvery == 0) {
+      ASSERT_EQ(PQpipelineSync(c.get()), 1);
+    }
   }
   EXPECT_TRUE(ResultIs(read_one(c.get()), PGRES_COMMAND_OK));
   for (int i = 0; i < kQueries; ++i) {
     ASSERT_TRUE(IsValue(read_one(c.get()), std::to_string(i + 1))) << "query " << i;
-    if ((i + 1) % kSyncEvery == 0) ASSERT_TRUE(IsSync(read_one(c.get()))) << "after query " << i;
+    if ((i + 1) % kSyncEvery == 0) {
+      ASSERT_TRUE(IsSync(read_one(c.get()))) << "after query " << i;
+    }
   }
   ASSERT_EQ(PQexitPipelineMode(c.get()), 1) << PQerrorMessage(c.get());
 }

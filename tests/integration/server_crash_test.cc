@@ -88,7 +88,9 @@ class ServerCrashTest : public ProxyTest, public ::testing::WithParamInterface<P
     if (direct()) GTEST_SKIP() << "needs the proxy between the client and a server it can crash";
     ASSERT_NE(crash_pg_, nullptr) << "the crash test PostgreSQL did not start";
     // A previous test may have left it down.
-    if (!crash_pg_->running()) ASSERT_TRUE(crash_pg_->restart_on_same_port());
+    if (!crash_pg_->running()) {
+      ASSERT_TRUE(crash_pg_->restart_on_same_port());
+    }
     ASSERT_TRUE(wire::eventually(30s, [] { return server_accepts(); })) << crash_pg_->log();
     mode_ = GetParam();
     pool_size_ = 4;
@@ -99,7 +101,9 @@ class ServerCrashTest : public ProxyTest, public ::testing::WithParamInterface<P
   void TearDown() override {
     ProxyTest::TearDown();
     // Leave the server up for the next test.
-    if (crash_pg_ != nullptr && !crash_pg_->running()) EXPECT_TRUE(crash_pg_->restart_on_same_port());
+    if (crash_pg_ != nullptr && !crash_pg_->running()) {
+      EXPECT_TRUE(crash_pg_->restart_on_same_port());
+    }
   }
 
   static bool server_accepts() {
@@ -237,7 +241,9 @@ TEST_P(ServerCrashTest, PostmasterKilledAndRestarted) {
       auto r = wire::exec_bounded(d.get(), "SELECT 1", 20s, &to);
       EXPECT_FALSE(to) << "a query while the server is down hung" << proxy_log();
       failed = !r || PQresultStatus(r.get()) != PGRES_TUPLES_OK;
-      if (r) EXPECT_EQ(sqlstate_of(r.get()).substr(0, 2), "08") << describe_result(r.get());
+      if (r) {
+        EXPECT_EQ(sqlstate_of(r.get()).substr(0, 2), "08") << describe_result(r.get());
+      }
     } else {
       EXPECT_TRUE(contains(wire::error_text(d), "08")) << wire::error_text(d);
     }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/backend_monitor.h"
 #include "tests/fixtures/proxy_test.h"
 
 namespace sluice::testing {
@@ -224,6 +225,7 @@ TEST_P(SimpleQueryTest, NoticesReachTheClient) {
 TEST_P(SimpleQueryTest, MoreClientsThanServerConnections) {
   // Transaction mode: 12 clients on a pool of 4 take turns; session mode: each client keeps its own.
   const int clients = mode() == PoolMode::Transaction ? 12 : 8;
+  BackendMonitor monitor(pg(), "scram_user");
   std::vector<PgConnPtr> conns;
   for (int i = 0; i < clients; ++i) {
     conns.push_back(connect());
@@ -241,9 +243,12 @@ TEST_P(SimpleQueryTest, MoreClientsThanServerConnections) {
       pids_of[i].insert(rows[0][1]);
     }
   }
+  monitor.stop();
+  ASSERT_EQ(monitor.error(), "");
+  EXPECT_GT(monitor.max_seen(), 0);
   if (direct()) return;
   if (mode() == PoolMode::Transaction) {
-    EXPECT_LE(all_pids.size(), static_cast<size_t>(pool_size()));
+    EXPECT_LE(monitor.max_seen(), pool_size()) << "more server connections at once than the pool size";
   } else {
     EXPECT_EQ(all_pids.size(), static_cast<size_t>(clients));
     for (int i = 0; i < clients; ++i) EXPECT_EQ(pids_of[i].size(), 1u) << "session client " << i << " moved";
