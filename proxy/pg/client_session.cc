@@ -375,7 +375,9 @@ void ClientSession::handle_auth_message(const Frame& f) {
       return;
     }
     write_auth_sasl_final(conn_->out_buffer(), step.message);
-    service_.shared().credentials.remember_client_key(user_, scram_->client_key());
+    UserSecret with_key = secret_;
+    with_key.scram_client_key = scram_->client_key();
+    service_.shared().credentials.put(user_, with_key);
     auth_succeeded();
     return;
   }
@@ -512,8 +514,8 @@ void ClientSession::cancel_running_query() {
 
 // ---- query traffic --------------------------------------------------------------------------
 
-void ClientSession::push(PendingRequest::Kind kind, std::string server_statement) {
-  queue_.push_back(PendingRequest{kind, std::move(server_statement), now_ns()});
+void ClientSession::push(PendingRequest::Kind kind, std::string server_statement, std::string client_statement) {
+  queue_.push_back(PendingRequest{kind, std::move(server_statement), std::move(client_statement), now_ns()});
   if (kind == PendingRequest::Kind::SyntheticParseComplete || kind == PendingRequest::Kind::SyntheticCloseComplete)
     emit_synthetic();
 }
@@ -559,6 +561,10 @@ std::size_t ClientSession::process_messages(std::string_view data) {
         close_session("client terminated");
         return data.size();
       }
+      if (std::size_t used = answer_without_server(data.substr(consumed), fr.frame)) {
+        consumed += used;
+        continue;
+      }
       if (!acquire_server()) break;
       if (phase_ != Phase::Ready) return data.size();
     }
@@ -571,6 +577,28 @@ std::size_t ClientSession::process_messages(std::string_view data) {
     if (server_ && server_->congested() && conn_) conn_->pause_reading();
   }
   return consumed;
+}
+
+std::size_t ClientSession::answer_without_server(std::string_view data, const Frame& first) {
+  if (!transaction_pooling_ || waiting || !conn_) return 0;
+  if (first.type != fe::kParse && first.type != fe::kClose) return 0;
+  FrameResult next = next_frame(data.substr(first.total), service_.config().limits.max_message_size);
+  if (next.status != FrameStatus::Complete || next.frame.type != fe::kSync) return 0;
+  auto& out = conn_->out_buffer();
+  if (first.type == fe::kParse) {
+    auto m = decode_parse(first.body);
+    if (!m || m->statement.empty() || statements_.find(m->statement)) return 0;
+    if (!pool_entry_->known_statements.count(server_statement_name(m->query, m->param_types_raw))) return 0;
+    statements_.add(m->statement, m->query, m->param_types_raw, m->param_count);
+    write_parse_complete(out);
+  } else {
+    auto m = decode_describe_or_close(first.body);
+    if (!m || m->kind != 'S' || m->name.empty()) return 0;
+    statements_.remove(m->name);
+    write_close_complete(out);
+  }
+  write_ready_for_query(out, kTxIdle);
+  return first.total + next.frame.total;
 }
 
 bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
@@ -589,13 +617,17 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
         return false;
       }
       if (transaction_pooling_ && !m->statement.empty()) {
+        if (statements_.find(m->statement)) {
+          reject_duplicate_statement(m->statement);
+          return true;
+        }
         const ClientStatement& st = statements_.add(m->statement, m->query, m->param_types_raw, m->param_count);
         if (server_->statements().has(st.server_name)) {
           push(K::SyntheticParseComplete);
         } else {
           write_parse(out, st.server_name, st.query, st.param_types_raw, st.param_count);
           server_->statements().add(st.server_name);
-          push(K::Parse, st.server_name);
+          push(K::Parse, st.server_name, std::string(m->statement));
         }
         return true;
       }
@@ -688,6 +720,24 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
   }
 }
 
+void ClientSession::reject_duplicate_statement(std::string_view name) {
+  // The server must fail this point of the stream itself, so that it skips to the next Sync
+  // and aborts an open transaction exactly as a real duplicate would.
+  using K = PendingRequest::Kind;
+  std::string clean;
+  for (char c : name)
+    if (c != '$' && c != '\'') clean.push_back(c);
+  std::string sql = "DO $sluice$BEGIN RAISE EXCEPTION USING ERRCODE = '42P05', MESSAGE = 'prepared statement \"" +
+                    clean + "\" already exists'; END$sluice$";
+  std::string& out = server_->out();
+  write_parse(out, "", sql, "", 0);
+  push(K::InjectedParse);
+  MessageWriter(out).begin(fe::kBind).cstr("").cstr("").int16(0).int16(0).int16(0).end();
+  push(K::InjectedBind);
+  MessageWriter(out).begin(fe::kExecute).cstr("").int32(0).end();
+  push(K::Execute);
+}
+
 void ClientSession::on_error_from_server(std::string_view raw) {
   using K = PendingRequest::Kind;
   forward_to_client(raw);
@@ -695,6 +745,10 @@ void ClientSession::on_error_from_server(std::string_view raw) {
   auto drop = [this](const PendingRequest& r) {
     if ((r.kind == K::Parse || r.kind == K::InjectedParse) && !r.server_statement.empty() && server_)
       server_->statements().remove(r.server_statement);
+    if (r.kind == K::Parse && !r.client_statement.empty()) {
+      const ClientStatement* st = statements_.find(r.client_statement);
+      if (st && st->server_name == r.server_statement) statements_.remove(r.client_statement);
+    }
   };
   if (!queue_.empty()) {
     drop(queue_.front());
@@ -776,6 +830,7 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
     case K::InjectedParse:
       if (t == be::kParseComplete) {
         bool swallow = head.kind == K::InjectedParse;
+        if (!head.server_statement.empty() && pool_entry_) pool_entry_->known_statements.insert(head.server_statement);
         queue_.pop_front();
         if (!swallow) forward_to_client(raw);
         emit_synthetic();
@@ -783,9 +838,11 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
       }
       break;
     case K::Bind:
+    case K::InjectedBind:
       if (t == be::kBindComplete) {
+        bool swallow = head.kind == K::InjectedBind;
         queue_.pop_front();
-        forward_to_client(raw);
+        if (!swallow) forward_to_client(raw);
         emit_synthetic();
         return;
       }

@@ -84,7 +84,11 @@ class ClientSession : public net::ConnectionHandler, public pool::PoolWaiter {
   void release_server();
   void sync_params_on_link();
   void ensure_prepared(const ClientStatement& st);
-  void push(PendingRequest::Kind kind, std::string server_statement = {});
+  void push(PendingRequest::Kind kind, std::string server_statement = {}, std::string client_statement = {});
+  // Between transactions, Parse+Sync of a statement some server already accepted (and Close+Sync
+  // of a named statement) is answered without a server. Returns bytes consumed, 0 if not.
+  std::size_t answer_without_server(std::string_view data, const Frame& first);
+  void reject_duplicate_statement(std::string_view name);
   void emit_synthetic();
   void on_error_from_server(std::string_view raw);
   void forward_to_client(std::string_view raw) { conn_->write(raw); }

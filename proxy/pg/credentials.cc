@@ -39,8 +39,9 @@ void CredentialStore::put(const std::string& user, UserSecret secret) {
   auto& slot = users_[user];
   auto key = slot.scram_client_key;
   bool same_scram = slot.scram && secret.scram && slot.scram->stored_key == secret.scram->stored_key;
+  bool had_key = secret.scram_client_key.has_value();
   slot = std::move(secret);
-  if (same_scram) slot.scram_client_key = key;
+  if (same_scram && !had_key) slot.scram_client_key = key;
 }
 
 void CredentialStore::remember_client_key(const std::string& user, const std::array<uint8_t, 32>& key) {

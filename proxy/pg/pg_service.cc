@@ -136,10 +136,12 @@ ServerConnection* PgService::open_server(PoolEntry& entry) {
     if (auto known = shared_.credentials.get(login.user)) {
       if (!known->plain_password.empty()) login.secret.plain_password = known->plain_password;
       if (login.secret.md5_hash.empty()) login.secret.md5_hash = known->md5_hash;
-      if (!login.secret.scram) login.secret.scram = known->scram;
-      if (known->scram_client_key && login.secret.scram && known->scram &&
-          known->scram->stored_key == login.secret.scram->stored_key)
+      // SCRAM pass-through: a client proved it holds the ClientKey for this secret.
+      if (known->scram && known->scram_client_key &&
+          (!login.secret.scram || login.secret.scram->stored_key == known->scram->stored_key)) {
+        login.secret.scram = known->scram;
         login.secret.scram_client_key = known->scram_client_key;
+      }
     }
   }
   return new ServerConnection(*this, std::move(login));

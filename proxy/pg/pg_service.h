@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/config.h"
@@ -38,6 +39,8 @@ struct PoolEntry {
   std::unique_ptr<pool::ServerPool> pool;
   SessionParams welcome;   // ParameterStatus values a fresh server reported
   bool welcome_known = false;
+  // Server statement names that some server of this pool prepared successfully.
+  std::unordered_set<std::string> known_statements;
 };
 
 class PgService {

@@ -16,6 +16,7 @@ struct PendingRequest {
     FunctionCall,        // up to ReadyForQuery
     Parse,               // ParseComplete
     InjectedParse,       // ParseComplete swallowed (the proxy re-prepared a statement)
+    InjectedBind,        // BindComplete swallowed (the proxy's own statement)
     SyntheticParseComplete,  // answered by the proxy: the server already has the statement
     SyntheticCloseComplete,  // answered by the proxy: statements are shared between clients
     Bind,                // BindComplete
@@ -28,6 +29,7 @@ struct PendingRequest {
   };
   Kind kind;
   std::string server_statement;  // Parse / InjectedParse: name prepared on the server
+  std::string client_statement;  // Parse: the client's name for it (forgotten if the Parse fails)
   uint64_t started_ns = 0;       // when it was sent (timing)
 };
 

@@ -101,16 +101,21 @@ bool valid_name(std::string_view n) {
 
 std::string sync_params_sql(const SessionParams& client_wanted, SessionParams& server_requested,
                             const SessionParams& server_reported) {
-  std::string sql;
+  // set_config() takes the value as postgresql.conf or `-c` would (a list stays a list), unlike
+  // SET name = 'literal', which would make "a,b" one quoted identifier for search_path.
+  std::string sets;
   for (const auto& [name, entry] : client_wanted.all()) {
     const std::string& value = entry.value;
     if (!valid_name(name)) continue;
     const std::string* have = server_requested.get(name);
     if (!have) have = server_reported.get(name);
     if (have && *have == value) continue;
-    sql += "SET " + name + " = " + quote_literal(value) + ";";
+    sets += sets.empty() ? "SELECT " : ", ";
+    sets += "pg_catalog.set_config(" + quote_literal(name) + ", " + quote_literal(value) + ", false)";
     server_requested.set(name, value);
   }
+  std::string sql;
+  if (!sets.empty()) sql = sets + ";";
   // Settings an earlier client made that this one did not ask for go back to the default.
   std::vector<std::string> to_reset;
   for (const auto& [name, entry] : server_requested.all())

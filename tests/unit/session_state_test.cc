@@ -30,7 +30,7 @@ TEST(SyncParams, SetsOnlyWhatDiffersAndResetsLeftovers) {
   wanted.set("timezone", "Europe/Paris");
   wanted.set("DateStyle", "ISO, MDY");
   std::string sql = sync_params_sql(wanted, requested, reported);
-  EXPECT_EQ(sql, "SET timezone = 'Europe/Paris';");
+  EXPECT_EQ(sql, "SELECT pg_catalog.set_config('timezone', 'Europe/Paris', false);");
   // Same client again: nothing to do.
   EXPECT_EQ(sync_params_sql(wanted, requested, reported), "");
   // A client that wants nothing special: the earlier setting is reset.
@@ -43,7 +43,8 @@ TEST(SyncParams, QuotesValuesAndSkipsOddNames) {
   SessionParams wanted, requested, reported;
   wanted.set("application_name", "it's");
   wanted.set("bad name;", "x");
-  EXPECT_EQ(sync_params_sql(wanted, requested, reported), "SET application_name = 'it''s';");
+  EXPECT_EQ(sync_params_sql(wanted, requested, reported),
+            "SELECT pg_catalog.set_config('application_name', 'it''s', false);");
 }
 
 TEST(SessionParams, KeepsTheFirstSpellingOfANameButMatchesAnyCase) {
