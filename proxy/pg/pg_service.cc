@@ -30,6 +30,11 @@ class CancelSender : public net::ConnectionHandler {
     }
     write_cancel_request(c.out_buffer(), pid_, secret_);
     c.flush();
+    if (c.pending_bytes() == 0) {
+      // The kernel has the 16 bytes; the server acts on them and hangs up by itself.
+      c.close();
+      delete this;
+    }
   }
   void on_read(net::Connection&, std::string_view) override {}
   void on_closed(net::Connection&, std::string_view) override { delete this; }
@@ -144,7 +149,9 @@ ServerConnection* PgService::open_server(PoolEntry& entry) {
       }
     }
   }
-  return new ServerConnection(*this, std::move(login));
+  auto* server = new ServerConnection(*this, std::move(login));
+  servers_.insert(server);
+  return server;
 }
 
 void PgService::lookup_secret(const common::DatabaseConfig& db, const std::string& user, uint64_t client_id,
@@ -223,7 +230,9 @@ void PgService::retry_pool(const std::string& key) {
 }
 
 void PgService::defer_delete(ClientSession* c) { dead_clients_.push_back(c); }
-void PgService::defer_delete(ServerConnection* s) { dead_servers_.push_back(s); }
+void PgService::defer_delete(ServerConnection* s) {
+  if (servers_.erase(s)) dead_servers_.push_back(s);
+}
 
 void PgService::on_check(uv_check_t* h) { static_cast<PgService*>(h->data)->collect_garbage(); }
 
@@ -290,7 +299,9 @@ void PgService::stop_fast() {
   std::vector<ClientSession*> all;
   for (auto& [id, c] : clients_) all.push_back(c);
   for (auto* c : all) c->terminate("57P01", "the proxy is stopping");
-  for (auto& [key, entry] : pools_) entry->pool->close_idle("stopping");
+  // Whatever is left (idle, resetting after a session, still logging in) closes now.
+  std::vector<ServerConnection*> servers(servers_.begin(), servers_.end());
+  for (auto* s : servers) s->close_server("the proxy is stopping");
   collect_garbage();
 }
 

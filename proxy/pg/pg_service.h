@@ -104,6 +104,7 @@ class PgService {
   std::vector<std::shared_ptr<const common::Config>> retired_configs_;
   std::unordered_map<uint64_t, ClientSession*> clients_;
   std::unordered_map<std::string, std::unique_ptr<PoolEntry>> pools_;
+  std::unordered_set<ServerConnection*> servers_;  // every live server connection on this worker
   std::vector<ClientSession*> dead_clients_;
   std::vector<ServerConnection*> dead_servers_;
   uv_check_t check_;

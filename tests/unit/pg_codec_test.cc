@@ -103,7 +103,8 @@ TEST(FrontendMessages, DecodesParseBindDescribeClose) {
   EXPECT_EQ(bind->statement, "stmt1");
   EXPECT_EQ(bind->rest.size(), 6u);
 
-  auto d = decode_describe_or_close(std::string("Sname\0", 6));
+  const std::string describe_body("Sname\0", 6);
+  auto d = decode_describe_or_close(describe_body);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->kind, 'S');
   EXPECT_EQ(d->name, "name");
