@@ -2,11 +2,11 @@
 
 namespace sluice::proxy {
 
-std::shared_ptr<pool::PoolCapacity> SharedState::capacity_for(const std::string& key, int pool_size) {
+std::shared_ptr<pool::PoolCapacity> SharedState::capacity_for(const std::string& key, int pool_size, int workers) {
   std::lock_guard<std::mutex> lock(capacity_mu_);
   auto& slot = capacities_[key];
   if (!slot) {
-    slot = std::make_shared<pool::PoolCapacity>();
+    slot = std::make_shared<pool::PoolCapacity>(workers);
     slot->max.store(pool_size);
   }
   return slot;

@@ -36,7 +36,7 @@ struct SharedState {
   std::vector<pg::PgService*> services;
 
   // Pool capacity per pool key, shared by all workers.
-  std::shared_ptr<pool::PoolCapacity> capacity_for(const std::string& key, int pool_size);
+  std::shared_ptr<pool::PoolCapacity> capacity_for(const std::string& key, int pool_size, int workers);
   void set_capacity(const std::string& key, int pool_size);
 
  private:

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <unistd.h>
 
 #include "proxy/net/worker.h"
 
@@ -211,6 +212,41 @@ void Connection::on_write_cb(uv_write_t* req, int status) {
     c->was_congested_ = false;
     if (c->handler_) c->handler_->on_drained(*c);
   }
+}
+
+DetachedSocket Connection::detach_socket() {
+  DetachedSocket d;
+  if (closing_ || in_flight_ != 0 || !out_.empty()) return d;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) return d;
+  int copy = ::dup(fd);
+  if (copy < 0) return d;
+  d.fd = copy;
+  d.ssl = ssl_;
+  d.tls_handshake_done = tls_handshake_done_;
+  ssl_ = nullptr;  // the adopter owns it now
+  rbio_ = wbio_ = nullptr;
+  close();
+  return d;
+}
+
+Connection* Connection::adopt(Worker& worker, ConnectionHandler* handler, DetachedSocket socket) {
+  auto* c = new Connection(worker, handler);
+  if (uv_tcp_open(&c->tcp_, socket.fd) != 0) {
+    ::close(socket.fd);
+    if (socket.ssl) SSL_free(socket.ssl);
+    c->handler_ = nullptr;
+    c->close();
+    return nullptr;
+  }
+  c->ssl_ = socket.ssl;
+  if (c->ssl_) {
+    c->rbio_ = SSL_get_rbio(c->ssl_);
+    c->wbio_ = SSL_get_wbio(c->ssl_);
+  }
+  c->tls_handshake_done_ = socket.tls_handshake_done;
+  c->start_reading();
+  return c;
 }
 
 void Connection::close() {

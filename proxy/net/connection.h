@@ -30,6 +30,13 @@ class ConnectionHandler {
   virtual void on_drained(Connection&) {}
 };
 
+// A socket (and its TLS state) taken out of one worker's loop to be adopted by another.
+struct DetachedSocket {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  bool tls_handshake_done = false;
+};
+
 class Connection {
  public:
   static constexpr std::size_t kHighWatermark = 1 << 20;
@@ -58,6 +65,12 @@ class Connection {
   // Bytes handed to the kernel queue but not yet written, plus unflushed bytes.
   std::size_t pending_bytes() const { return in_flight_ + out_.size(); }
   bool congested() const { return pending_bytes() > kHighWatermark; }
+
+  // Hands the socket over (for another worker's loop) and closes this handle. fd is -1 when it
+  // cannot move now (writes still queued).
+  DetachedSocket detach_socket();
+  // Wraps a detached socket on `worker`'s loop and starts reading. nullptr on failure (fd closed).
+  static Connection* adopt(Worker& worker, ConnectionHandler* handler, DetachedSocket socket);
 
   // Idempotent. The handler gets no callbacks after this; memory is freed asynchronously.
   void close();

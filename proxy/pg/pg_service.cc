@@ -86,6 +86,7 @@ ClientSession* PgService::find_client(uint64_t id) {
 pool::PoolSettings PgService::pool_settings() const {
   pool::PoolSettings s;
   s.workers = std::max<int>(1, int(shared_.services.size()));
+  s.worker_index = worker_.index();
   s.query_wait_timeout = config_->timeouts.query_wait_timeout;
   s.server_connect_timeout = config_->timeouts.server_connect_timeout;
   s.server_idle_timeout = config_->timeouts.server_idle_timeout;
@@ -111,13 +112,16 @@ PoolEntry* PgService::pool_for(const common::DatabaseConfig& db, const std::stri
   entry->db = &db;
   PoolEntry* raw = entry.get();
   entry->pool = std::make_unique<pool::ServerPool>(
-      key, shared_.capacity_for(key, db.pool_size), pool_settings(),
+      key, shared_.capacity_for(key, db.pool_size, int(shared_.services.size())), pool_settings(),
       [this, raw](pool::ServerPool&) -> pool::PooledServer* { return open_server(*raw); },
       [this](const std::string& k) {
         for (auto* svc : shared_.services)
           if (svc && svc != this) svc->worker().post([svc, k] { svc->retry_pool(k); });
       },
       [this] { return worker_.now_ms(); });
+  raw->pool->set_migrate([this, key](pool::PooledServer* s) {
+    return migrate_server(key, static_cast<ServerConnection*>(s));
+  });
   pools_.emplace(key, std::move(entry));
   return raw;
 }
@@ -222,6 +226,46 @@ void PgService::cancel_client(uint64_t client_id) {
 void PgService::send_cancel(const std::string& host, uint16_t port, int32_t pid, int32_t secret) {
   auto* sender = new CancelSender(worker_, pid, secret);
   sender->start(host, port);
+}
+
+bool PgService::migrate_server(const std::string& key, ServerConnection* server) {
+  auto it = pools_.find(key);
+  if (it == pools_.end()) return false;
+  pool::PoolCapacity& capacity = it->second->pool->capacity();
+  int best = -1;
+  int most = 0;
+  for (std::size_t i = 0; i < capacity.waiting_by_worker.size() && i < shared_.services.size(); ++i) {
+    if (int(i) == worker_.index()) continue;
+    int w = capacity.waiting_by_worker[i].load(std::memory_order_relaxed);
+    if (w > most) {
+      most = w;
+      best = int(i);
+    }
+  }
+  if (best < 0 || !server->detach_for_migration()) return false;
+  servers_.erase(server);
+  server->pool = nullptr;
+  PgService* target = shared_.services[std::size_t(best)];
+  target->worker().post([target, server, key] { target->adopt_server(server, key); });
+  return true;
+}
+
+void PgService::adopt_server(ServerConnection* server, const std::string& key) {
+  auto it = pools_.find(key);
+  bool attached = server->attach_to(*this);
+  if (it == pools_.end() || !attached) {
+    // Nothing here can use it, or the socket could not be adopted: give the capacity back.
+    shared_.capacity_for(key, 0, int(shared_.services.size()))->open.fetch_sub(1, std::memory_order_relaxed);
+    if (!attached) {
+      delete server;
+      return;
+    }
+    servers_.insert(server);
+    server->close_server("moved to a worker without that pool");
+    return;
+  }
+  servers_.insert(server);
+  it->second->pool->adopt(server);
 }
 
 void PgService::retry_pool(const std::string& key) {

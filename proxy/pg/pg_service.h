@@ -76,6 +76,8 @@ class PgService {
 
   // Called by other workers when they freed pool capacity for `key`.
   void retry_pool(const std::string& key);
+  // On the receiving worker: a server moved here from another worker's pool `key`.
+  void adopt_server(ServerConnection* server, const std::string& key);
 
   // Objects are deleted after the current callback stack unwinds.
   void defer_delete(ClientSession* c);
@@ -96,6 +98,7 @@ class PgService {
   void collect_garbage();
   pool::PoolSettings pool_settings() const;
   ServerConnection* open_server(PoolEntry& entry);
+  bool migrate_server(const std::string& key, ServerConnection* server);
 
   net::Worker& worker_;
   SharedState& shared_;

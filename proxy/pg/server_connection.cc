@@ -17,10 +17,10 @@ constexpr std::size_t kServerMaxMessage = 1ull << 30;  // servers are trusted; b
 }
 
 ServerConnection::ServerConnection(PgService& service, ServerLogin login)
-    : service_(service), login_(std::move(login)) {}
+    : service_(&service), login_(std::move(login)) {}
 
 void ServerConnection::start() {
-  conn_ = new net::Connection(service_.worker(), this);
+  conn_ = new net::Connection(service_->worker(), this);
   conn_->connect(login_.host, login_.port);
 }
 
@@ -299,6 +299,22 @@ void ServerConnection::reset_and_release() {
   conn_->flush();
 }
 
+bool ServerConnection::detach_for_migration() {
+  if (phase_ != Phase::Ready || client_ || !conn_ || !in_.empty() || tx_status_ != kTxIdle) return false;
+  net::DetachedSocket d = conn_->detach_socket();
+  if (d.fd < 0) return false;
+  detached_ = d;
+  conn_ = nullptr;
+  return true;
+}
+
+bool ServerConnection::attach_to(PgService& service) {
+  service_ = &service;
+  conn_ = net::Connection::adopt(service.worker(), this, detached_);
+  detached_ = {};
+  return conn_ != nullptr;
+}
+
 void ServerConnection::on_drained(net::Connection&) {
   if (client_) client_->on_server_drained(*this);
 }
@@ -333,7 +349,7 @@ void ServerConnection::fail(std::string_view sqlstate, std::string_view message)
     c->on_server_lost(*this, message);
   }
   if (pool) pool->on_server_failed(this, sqlstate, message);
-  service_.defer_delete(this);
+  service_->defer_delete(this);
 }
 
 void ServerConnection::close_server(std::string_view reason) {
@@ -357,7 +373,7 @@ void ServerConnection::close_server(std::string_view reason) {
     c->on_server_lost(*this, reason);
   }
   if (pool) pool->on_server_gone(this);
-  service_.defer_delete(this);
+  service_->defer_delete(this);
 }
 
 }  // namespace sluice::proxy::pg

@@ -61,6 +61,11 @@ class ServerConnection : public pool::PooledServer, public net::ConnectionHandle
   // Session pooling: DISCARD ALL, then back to the pool.
   void reset_and_release();
 
+  // Moving an idle server to another worker: detach here (false if it cannot move now), then
+  // attach on the new worker's thread.
+  bool detach_for_migration();
+  bool attach_to(PgService& service);
+
   // net::ConnectionHandler
   void on_read(net::Connection& c, std::string_view data) override;
   void on_closed(net::Connection& c, std::string_view reason) override;
@@ -78,7 +83,8 @@ class ServerConnection : public pool::PooledServer, public net::ConnectionHandle
   void handle_auth_request(const Frame& f);
   void fail(std::string_view sqlstate, std::string_view message);
 
-  PgService& service_;
+  PgService* service_;
+  net::DetachedSocket detached_;
   ServerLogin login_;
   net::Connection* conn_ = nullptr;
   Phase phase_ = Phase::Connecting;

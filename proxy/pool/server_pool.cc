@@ -18,8 +18,32 @@ ServerPool::ServerPool(std::string key, std::shared_ptr<PoolCapacity> capacity, 
 ServerPool::~ServerPool() {
   for (auto* w : waiters_) {
     w->waiting = false;
-    capacity_->waiting.fetch_sub(1, std::memory_order_relaxed);
+    add_waiting(-1);
   }
+}
+
+void ServerPool::add_waiting(int delta) {
+  capacity_->waiting.fetch_add(delta, std::memory_order_relaxed);
+  auto idx = std::size_t(settings_.worker_index);
+  if (idx < capacity_->waiting_by_worker.size())
+    capacity_->waiting_by_worker[idx].fetch_add(delta, std::memory_order_relaxed);
+}
+
+bool ServerPool::migrate(PooledServer* s) {
+  if (!migrate_) return false;
+  forget(s, /*keep_capacity=*/true);
+  if (migrate_(s)) return true;
+  // Could not move: it stays here.
+  servers_.push_back(s);
+  s->pool = this;
+  return false;
+}
+
+void ServerPool::adopt(PooledServer* s) {
+  s->pool = this;
+  s->state = PooledServer::State::Idle;
+  servers_.push_back(s);
+  release(s);
 }
 
 int ServerPool::fair_share() const {
@@ -39,7 +63,7 @@ PooledServer* ServerPool::acquire(PoolWaiter* w) {
   w->waiting = true;
   w->wait_started_ms = now_ms_();
   waiters_.push_back(w);
-  capacity_->waiting.fetch_add(1, std::memory_order_relaxed);
+  add_waiting(1);
   open_for_waiters();
   return nullptr;
 }
@@ -49,7 +73,7 @@ void ServerPool::cancel_wait(PoolWaiter* w) {
   auto it = std::find(waiters_.begin(), waiters_.end(), w);
   if (it != waiters_.end()) {
     waiters_.erase(it);
-    capacity_->waiting.fetch_sub(1, std::memory_order_relaxed);
+    add_waiting(-1);
   }
   w->waiting = false;
 }
@@ -79,7 +103,7 @@ void ServerPool::open_for_waiters() {
 void ServerPool::hand_to_waiter(PooledServer* s) {
   PoolWaiter* w = waiters_.front();
   waiters_.pop_front();
-  capacity_->waiting.fetch_sub(1, std::memory_order_relaxed);
+  add_waiting(-1);
   w->waiting = false;
   s->state = PooledServer::State::Active;
   s->last_used_ms = now_ms_();
@@ -102,26 +126,25 @@ void ServerPool::release(PooledServer* s) {
   int waiting_everywhere = capacity_->waiting.load(std::memory_order_relaxed);
   bool others_waiting = waiting_everywhere > int(waiters_.size());
   if (!waiters_.empty()) {
-    if (others_waiting && int(servers_.size()) > fair_share()) {
-      s->close_server("giving capacity to another worker");
-      return;
-    }
+    if (others_waiting && int(servers_.size()) > fair_share() && migrate(s)) return;
     hand_to_waiter(s);
     return;
   }
+  if (others_waiting && migrate(s)) return;
   // With no local waiters the server idles here; if other workers are short of servers, the
   // janitor hands idle capacity over one server per tick, so short gaps cause no churn.
   s->last_used_ms = now;
   idle_.push_back(s);
 }
 
-void ServerPool::forget(PooledServer* s) {
+void ServerPool::forget(PooledServer* s, bool keep_capacity) {
   auto it = std::find(servers_.begin(), servers_.end(), s);
   if (it == servers_.end()) return;
   servers_.erase(it);
   auto idle_it = std::find(idle_.begin(), idle_.end(), s);
   if (idle_it != idle_.end()) idle_.erase(idle_it);
   if (s->state == PooledServer::State::Connecting) --connecting_;
+  if (keep_capacity) return;
   s->state = PooledServer::State::Gone;
   capacity_->open.fetch_sub(1, std::memory_order_relaxed);
   if (capacity_->waiting.load(std::memory_order_relaxed) > int(waiters_.size()) && capacity_freed_)
@@ -136,7 +159,7 @@ void ServerPool::on_server_failed(PooledServer* s, std::string_view sqlstate, st
   std::deque<PoolWaiter*> failed;
   failed.swap(waiters_);
   for (auto* w : failed) {
-    capacity_->waiting.fetch_sub(1, std::memory_order_relaxed);
+    add_waiting(-1);
     w->waiting = false;
   }
   for (auto* w : failed) w->on_pool_error(sqlstate, message, true);
@@ -156,7 +179,7 @@ void ServerPool::janitor() {
            double(now - waiters_.front()->wait_started_ms) > settings_.query_wait_timeout * 1000) {
       PoolWaiter* w = waiters_.front();
       waiters_.pop_front();
-      capacity_->waiting.fetch_sub(1, std::memory_order_relaxed);
+      add_waiting(-1);
       w->waiting = false;
       w->on_pool_error("08P01", "query_wait_timeout: no server connection became free in time", true);
     }
@@ -176,9 +199,10 @@ void ServerPool::janitor() {
   if (to_close.empty() && waiters_.empty() && !idle_.empty() &&
       capacity_->waiting.load(std::memory_order_relaxed) > 0 &&
       capacity_->open.load(std::memory_order_relaxed) >= capacity_->max.load(std::memory_order_relaxed)) {
-    // Another worker's clients wait for a server and the pool is at its limit: give one back.
+    // Another worker's clients wait for a server and the pool is at its limit: move one there
+    // (or close it, which frees the capacity, when it cannot move).
     PooledServer* s = idle_.front();  // the least recently used
-    to_close.push_back(s);
+    if (!migrate(s)) to_close.push_back(s);
   }
   for (auto* s : to_close) {
     if (s->state == PooledServer::State::Connecting) s->close_server("server connect timeout");

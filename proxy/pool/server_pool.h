@@ -17,13 +17,16 @@
 namespace sluice::proxy::pool {
 
 struct PoolCapacity {
+  explicit PoolCapacity(int workers = 1) : waiting_by_worker(std::size_t(workers < 1 ? 1 : workers)) {}
   std::atomic<int> open{0};     // server connections open or opening, all workers
   std::atomic<int> waiting{0};  // clients waiting, all workers
   std::atomic<int> max{20};     // pool_size; changed by reload
+  std::vector<std::atomic<int>> waiting_by_worker;  // where the waiting clients are
 };
 
 struct PoolSettings {
   int workers = 1;
+  int worker_index = 0;
   double query_wait_timeout = 120;
   double server_connect_timeout = 15;
   double server_idle_timeout = 600;
@@ -45,12 +48,19 @@ class ServerPool {
   using Factory = std::function<PooledServer*(ServerPool&)>;
   // Asks the other workers to retry their waiters for this pool's key.
   using CapacityFreedFn = std::function<void(const std::string& key)>;
+  // Moves an idle server to the worker whose clients wait longest; false if it cannot move.
+  // The server keeps its place in PoolCapacity::open.
+  using MigrateFn = std::function<bool(PooledServer* server)>;
 
   ServerPool(std::string key, std::shared_ptr<PoolCapacity> capacity, PoolSettings settings, Factory factory,
              CapacityFreedFn capacity_freed, std::function<uint64_t()> now_ms);
   ~ServerPool();
+  void set_migrate(MigrateFn fn) { migrate_ = std::move(fn); }
+  // A server that moved here from another worker's pool: now Idle here (or handed out).
+  void adopt(PooledServer* s);
 
   const std::string& key() const { return key_; }
+  PoolCapacity& capacity() { return *capacity_; }
   void update_settings(const PoolSettings& s) { settings_ = s; }
 
   // An idle server (now Active) or nullptr: then `w` waits and gets on_server_assigned later.
@@ -76,13 +86,16 @@ class ServerPool {
   void open_for_waiters();
   void hand_to_waiter(PooledServer* s);
   int fair_share() const;
-  void forget(PooledServer* s);
+  void forget(PooledServer* s, bool keep_capacity = false);
+  bool migrate(PooledServer* s);
+  void add_waiting(int delta);
 
   std::string key_;
   std::shared_ptr<PoolCapacity> capacity_;
   PoolSettings settings_;
   Factory factory_;
   CapacityFreedFn capacity_freed_;
+  MigrateFn migrate_;
   std::function<uint64_t()> now_ms_;
   std::vector<PooledServer*> servers_;  // every server of this pool on this worker
   std::vector<PooledServer*> idle_;     // LIFO: the most recently used is handed out first
