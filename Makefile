@@ -49,6 +49,7 @@ demo: build
 
 bench: build
 	bench/run.sh
+	$(BUILD_DIR)/bench/sluice_micro_bench --benchmark_min_time=0.2
 
 # libFuzzer on the pure codecs (clang), FUZZ_SECONDS each.
 fuzz: deps

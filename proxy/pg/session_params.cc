@@ -25,6 +25,11 @@ void SessionParams::set(std::string_view name, std::string_view value) {
   }
 }
 
+const std::string* SessionParams::get_lower(const std::string& lower_name) const {
+  auto it = values_.find(lower_name);
+  return it == values_.end() ? nullptr : &it->second.value;
+}
+
 const std::string* SessionParams::get(std::string_view name) const {
   auto it = values_.find(lower(name));
   return it == values_.end() ? nullptr : &it->second.value;
@@ -107,8 +112,8 @@ std::string sync_params_sql(const SessionParams& client_wanted, SessionParams& s
   for (const auto& [name, entry] : client_wanted.all()) {
     const std::string& value = entry.value;
     if (!valid_name(name)) continue;
-    const std::string* have = server_requested.get(name);
-    if (!have) have = server_reported.get(name);
+    const std::string* have = server_requested.get_lower(name);
+    if (!have) have = server_reported.get_lower(name);
     if (have && *have == value) continue;
     sets += sets.empty() ? "SELECT " : ", ";
     sets += "pg_catalog.set_config(" + quote_literal(name) + ", " + quote_literal(value) + ", false)";
@@ -119,7 +124,7 @@ std::string sync_params_sql(const SessionParams& client_wanted, SessionParams& s
   // Settings an earlier client made that this one did not ask for go back to the default.
   std::vector<std::string> to_reset;
   for (const auto& [name, entry] : server_requested.all())
-    if (!client_wanted.get(name)) to_reset.push_back(name);
+    if (!client_wanted.get_lower(name)) to_reset.push_back(name);
   for (const auto& name : to_reset) {
     sql += "RESET " + name + ";";
     server_requested.erase(name);

@@ -29,6 +29,8 @@ class SessionParams {
   // Looked up by lowercase name.
   void set(std::string_view name, std::string_view value);
   const std::string* get(std::string_view name) const;
+  // The same for a name already in lowercase (no allocation).
+  const std::string* get_lower(const std::string& lower_name) const;
   const std::map<std::string, Entry>& all() const { return values_; }
   void erase(std::string_view name) { values_.erase(lower(name)); }
   void clear() { values_.clear(); }
