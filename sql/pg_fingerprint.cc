@@ -59,10 +59,14 @@ bool starts_shareable_statement(const Token& t) {
   return false;
 }
 
+// What LexerFingerprinter builds.
+//  Fingerprint: the id and normalized text; all constants and parameters hash alike.
+//  Shape: only the canonical form, keeping each constant's kind (see emit_constant()).
+enum class LexerOutput { Fingerprint, Shape };
+
 class LexerFingerprinter {
  public:
-  // readable: also build the normalized text (the shape needs only the canonical form).
-  LexerFingerprinter(std::string_view query, bool readable) : readable_(readable) {
+  LexerFingerprinter(std::string_view query, LexerOutput output) : readable_(output == LexerOutput::Fingerprint) {
     SqlLexer lexer(query);
     Token t{};
     bool statement_start = true;
@@ -260,7 +264,7 @@ class LexerFingerprinter {
 
   enum class Last { Start, Open, Close, Joiner, Separator, Keyword, Name, Value };
 
-  const bool readable_;
+  const bool readable_;  // LexerOutput::Fingerprint
   bool shareable_ = true;
   std::vector<Token> tokens_;
   std::string canonical_;
@@ -273,7 +277,7 @@ class LexerFingerprinter {
 
 Fingerprint fingerprint_by_lexer(std::string_view query) noexcept {
   try {
-    return LexerFingerprinter(query, /*readable=*/true).run();
+    return LexerFingerprinter(query, LexerOutput::Fingerprint).run();
   } catch (...) {
     // Only memory exhaustion gets here; keep the query countable.
     Fingerprint fp;
@@ -311,7 +315,7 @@ Fingerprint fingerprint_postgres(std::string_view query) noexcept {
 bool postgres_shape(std::string_view query, std::string& shape) noexcept {
   shape.clear();
   try {
-    LexerFingerprinter lexer(query, /*readable=*/false);
+    LexerFingerprinter lexer(query, LexerOutput::Shape);
     if (!lexer.shareable()) return false;
     lexer.run();
     shape.swap(lexer.canonical());

@@ -29,14 +29,14 @@ Fingerprint fingerprint_postgres(std::string_view query) noexcept;
 // libpg_query's. Never throws.
 Fingerprint fingerprint_by_lexer(std::string_view query) noexcept;
 
-// The shape of a query: the token stream fingerprint_by_lexer() hashes (constants and
-// parameters abstracted, IN lists of them folded, comments, whitespace and the case of
-// unquoted words dropped). Two texts of one shape differ only in constant values, and for
-// the statements accepted here (every statement a SELECT, INSERT, UPDATE, DELETE, MERGE,
-// VALUES, TABLE or WITH) libpg_query ignores those: they have the same fingerprint id,
-// kind and tables, so the analysis of one serves the other (see FingerprintCache). The one
-// exception is a text the parser rejects for a constant alone (B'2', a bad escape in E'..'):
-// it gets the analysis of its valid siblings.
+// The shape of a query: the token stream fingerprint_by_lexer() hashes, but with each
+// constant's kind kept (number, string, parameter): values abstracted, IN lists of constants
+// folded, comments, whitespace and the case of unquoted words dropped. Two texts of one shape
+// differ only in constant values, and for the statements accepted here (every statement a
+// SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, TABLE or WITH) libpg_query ignores those:
+// they have the same fingerprint id, kind and tables, so the analysis of one serves the other
+// (see FingerprintCache). The one exception is a text the parser rejects for a constant
+// alone (a bad escape in U&'..'): it gets the analysis of its valid siblings.
 // Returns false, with `shape` empty, for any other text.
 bool postgres_shape(std::string_view query, std::string& shape) noexcept;
 
