@@ -36,7 +36,7 @@ struct ProxyServer::Impl {
   void reload();
   void start_drain();
   void check_drain();
-  void stop_all(bool fast);
+  void stop_all();
 };
 
 ProxyServer::ProxyServer(std::shared_ptr<const common::Config> config, std::string config_path)
@@ -134,17 +134,16 @@ void ProxyServer::Impl::check_drain() {
   double limit = config->timeouts.shutdown_timeout;
   if (open == 0) {
     spdlog::info("all clients gone, stopping");
-    stop_all(false);
+    stop_all();
   } else if (limit > 0 && waited >= limit) {
     spdlog::warn("shutdown_timeout reached with {} clients still connected, stopping", open);
-    stop_all(true);
+    stop_all();
   }
 }
 
-void ProxyServer::Impl::stop_all(bool fast) {
+void ProxyServer::Impl::stop_all() {
   if (stopping) return;
   stopping = true;
-  (void)fast;
   for (std::size_t i = 0; i < services.size(); ++i) {
     pg::PgService* s = services[i].get();
     auto* ls = &listeners[i];
@@ -183,7 +182,7 @@ int ProxyServer::run() {
         auto* impl = static_cast<Impl*>(h->data);
         if (impl->draining) {
           spdlog::info("second SIGTERM: stopping now");
-          impl->stop_all(true);
+          impl->stop_all();
         } else {
           impl->start_drain();
         }
@@ -193,7 +192,7 @@ int ProxyServer::run() {
       &m.sigint,
       [](uv_signal_t* h, int) {
         spdlog::info("SIGINT: stopping now");
-        static_cast<Impl*>(h->data)->stop_all(true);
+        static_cast<Impl*>(h->data)->stop_all();
       },
       SIGINT);
   uv_run(&m.control, UV_RUN_DEFAULT);

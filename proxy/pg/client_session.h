@@ -1,5 +1,5 @@
 // One client connection speaking PostgreSQL protocol v3 to the proxy: startup (TLS, GSS and
-// cancel requests), authentication, then queries forwarded to a server connection from the
+// cancel requests) and authentication (client_login.cc), then queries forwarded to a server connection from the
 // pool, with the replies tracked (request_queue.h) so servers can be shared per transaction.
 #pragma once
 

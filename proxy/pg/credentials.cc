@@ -44,11 +44,6 @@ void CredentialStore::put(const std::string& user, UserSecret secret) {
   if (same_scram && !had_key) slot.scram_client_key = key;
 }
 
-void CredentialStore::remember_client_key(const std::string& user, const std::array<uint8_t, 32>& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  users_[user].scram_client_key = key;
-}
-
 void CredentialStore::clear() {
   std::lock_guard<std::mutex> lock(mu_);
   users_.clear();

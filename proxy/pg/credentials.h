@@ -35,7 +35,6 @@ class CredentialStore {
  public:
   std::optional<UserSecret> get(const std::string& user) const;
   void put(const std::string& user, UserSecret secret);
-  void remember_client_key(const std::string& user, const std::array<uint8_t, 32>& key);
   void clear();
 
  private:

@@ -297,7 +297,6 @@ void PgService::collect_garbage() {
 void PgService::janitor() {
   uint64_t now = worker_.now_ms();
   const auto& t = config_->timeouts;
-  std::vector<ClientSession*> expired;
   std::vector<std::pair<ClientSession*, const char*>> reasons;
   for (auto& [id, c] : clients_) {
     if (!c->logged_in()) {
