@@ -37,7 +37,10 @@ void add_proxy_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--users-file", args->line.users_file, "Userlist file: \"user\" \"password-or-secret\" per line");
   cmd->add_option("--log-level", args->line.log_level, "trace | debug | info | warn | error | off");
   cmd->add_option("--data-dir", args->line.data_dir, "Folder for the workload store");
-  cmd->add_option("--admin-http", args->line.admin_http, "HTTP admin listener host:port");
+  cmd->add_option("--admin-http", args->line.admin_http, "HTTP admin listener host:port (metrics, JSON API)");
+  cmd->add_option("--admin-token", args->line.admin_token, "Bearer token the HTTP admin listener requires");
+  cmd->add_option("--samples", args->line.samples, "Query samples with real values: on | redacted | off");
+  cmd->add_flag("--no-observe", args->line.no_observe, "Forward queries without fingerprinting or timing them");
   cmd->add_option("--query-wait-timeout", args->line.query_wait_timeout, "Seconds a client may wait for a server");
   cmd->add_option("--max-client-conn", args->line.max_client_conn, "Most client connections at once");
   cmd->add_option("--tls-cert", args->line.tls_cert, "Certificate for TLS toward clients");

@@ -77,6 +77,26 @@ struct LimitsConfig {
   std::size_t max_message_size = 64 * 1024 * 1024;  // bytes; larger client messages are refused
 };
 
+// Observation: every query fingerprinted and timed (proxy/observe, workload/).
+enum class SampleMode { Off, Redacted, On };
+
+struct ObserveConfig {
+  bool enabled = true;               // false: queries are forwarded, not fingerprinted or timed
+  SampleMode samples = SampleMode::On;  // one sample per fingerprint with real values, masked, or none
+  int max_fingerprints = 10000;      // distinct (fingerprint, database, user) kept; the rest go to "other"
+  int max_fingerprints_per_minute = 1000;
+  double retention_days = 7;         // per-minute detail kept this long, then hourly roll-ups
+  double hourly_retention_days = 0;  // hourly roll-ups kept this long; 0: forever
+  double flush_interval = 1;         // seconds between merges into the store
+};
+
+// The admin HTTP listener (metrics and the JSON API); the SQL console is the database "sluice".
+struct AdminConfig {
+  std::optional<Endpoint> http_listen;  // none: no HTTP listener
+  std::string http_token;               // non-empty: Authorization: Bearer <token> required
+  int metrics_top_n = 20;               // fingerprints with their own series in /metrics
+};
+
 struct Config {
   std::string source;  // file the config came from, or "command line"
   std::vector<Endpoint> listen{Endpoint{}};
@@ -91,7 +111,9 @@ struct Config {
   TlsConfig tls;
   LimitsConfig limits;
   std::string log_level = "info";
-  std::string data_dir;  // where the workload store lives (observation)
+  std::string data_dir;  // where the workload store lives (observation); empty: memory only
+  ObserveConfig observe;
+  AdminConfig admin;
 
   const DatabaseConfig* find_database(const std::string& name) const;
   const UserConfig* find_user(const std::string& name) const;

@@ -128,6 +128,7 @@ constexpr std::string_view kPoolModes[] = {"session", "transaction"};
 constexpr std::string_view kTlsModes[] = {"disable", "prefer", "require"};
 constexpr std::string_view kAuthTypes[] = {"trust", "md5", "scram-sha-256"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+constexpr std::string_view kSampleModes[] = {"on", "redacted", "off"};
 
 struct TimeoutKey {
   std::string_view name;
@@ -181,11 +182,13 @@ class TomlLoader {
 
     Config config;
     config.source = source_;
-    check_keys(root, "", {"proxy", "auth", "timeouts", "tls", "databases", "users"});
+    check_keys(root, "", {"proxy", "auth", "timeouts", "tls", "observe", "admin", "databases", "users"});
     if (const toml::table* t = section(root, "proxy")) load_proxy(*t, config);
     if (const toml::table* t = section(root, "auth")) load_auth(*t, config);
     if (const toml::table* t = section(root, "timeouts")) load_timeouts(*t, config);
     if (const toml::table* t = section(root, "tls")) load_tls(*t, config);
+    if (const toml::table* t = section(root, "observe")) load_observe(*t, config);
+    if (const toml::table* t = section(root, "admin")) load_admin(*t, config);
     const toml::table* databases = section(root, "databases");
     if (databases != nullptr) load_databases(*databases, config);
     if (const toml::table* t = section(root, "users")) load_users(*t, config);
@@ -344,6 +347,48 @@ class TomlLoader {
       config.limits.max_message_size =
           static_cast<std::size_t>(get_int(*n, "proxy.max_message_size", kMinMessageSize, kMaxMessageSize));
     }
+  }
+
+  void load_observe(const toml::table& t, Config& config) const {
+    check_keys(t, "observe", {"enabled", "samples", "max_fingerprints", "max_fingerprints_per_minute",
+                              "retention_days", "hourly_retention_days", "flush_interval"});
+    ObserveConfig& o = config.observe;
+    if (const toml::node* n = t.get("enabled")) o.enabled = get_bool(*n, "observe.enabled");
+    if (const toml::node* n = t.get("samples")) {
+      std::string text = get_string(*n, "observe.samples");
+      std::optional<SampleMode> mode = parse_sample_mode(text);
+      if (!mode) fail_at(*n, one_of("observe.samples", kSampleModes, text));
+      o.samples = *mode;
+    }
+    if (const toml::node* n = t.get("max_fingerprints"))
+      o.max_fingerprints = static_cast<int>(get_int(*n, "observe.max_fingerprints", 100, 10'000'000));
+    if (const toml::node* n = t.get("max_fingerprints_per_minute"))
+      o.max_fingerprints_per_minute =
+          static_cast<int>(get_int(*n, "observe.max_fingerprints_per_minute", 10, 10'000'000));
+    if (const toml::node* n = t.get("retention_days"))
+      o.retention_days = get_seconds(*n, "observe.retention_days");
+    if (const toml::node* n = t.get("hourly_retention_days"))
+      o.hourly_retention_days = get_seconds(*n, "observe.hourly_retention_days");
+    if (const toml::node* n = t.get("flush_interval")) {
+      o.flush_interval = get_seconds(*n, "observe.flush_interval");
+      if (o.flush_interval < 0.05 || o.flush_interval > 1)
+        fail_at(*n, "observe.flush_interval must be between 0.05 and 1 second");
+    }
+  }
+
+  void load_admin(const toml::table& t, Config& config) const {
+    check_keys(t, "admin", {"http_listen", "http_token", "metrics_top_n"});
+    if (const toml::node* n = t.get("http_listen")) {
+      std::string text = get_string(*n, "admin.http_listen");
+      try {
+        config.admin.http_listen = parse_listen_address(text);
+      } catch (const ConfigError& e) {
+        fail_at(*n, "admin.http_listen: invalid address " + squote(text) + ": " + e.what());
+      }
+    }
+    if (const toml::node* n = t.get("http_token")) config.admin.http_token = get_string(*n, "admin.http_token");
+    if (const toml::node* n = t.get("metrics_top_n"))
+      config.admin.metrics_top_n = static_cast<int>(get_int(*n, "admin.metrics_top_n", 0, 1000));
   }
 
   void load_auth(const toml::table& t, Config& config) const {
@@ -562,6 +607,25 @@ std::optional<TlsMode> parse_tls_mode(std::string_view text) {
   if (text == "prefer") return TlsMode::Prefer;
   if (text == "require") return TlsMode::Require;
   return std::nullopt;
+}
+
+std::optional<SampleMode> parse_sample_mode(std::string_view text) {
+  if (text == "on") return SampleMode::On;
+  if (text == "redacted") return SampleMode::Redacted;
+  if (text == "off") return SampleMode::Off;
+  return std::nullopt;
+}
+
+std::string_view to_string(SampleMode mode) {
+  switch (mode) {
+    case SampleMode::On:
+      return "on";
+    case SampleMode::Redacted:
+      return "redacted";
+    case SampleMode::Off:
+      return "off";
+  }
+  return "on";
 }
 
 std::optional<AuthType> parse_auth_type(std::string_view text) {
@@ -856,11 +920,18 @@ Config config_from_command_line(const CommandLineOptions& options) {
   config.data_dir = options.data_dir;
   if (!options.admin_http.empty()) {
     try {
-      parse_listen_address(options.admin_http);
+      config.admin.http_listen = parse_listen_address(options.admin_http);
     } catch (const ConfigError& e) {
       fail("--admin-http " + squote(options.admin_http) + ": " + e.what());
     }
   }
+  config.admin.http_token = options.admin_token;
+  if (!options.samples.empty()) {
+    std::optional<SampleMode> mode = parse_sample_mode(options.samples);
+    if (!mode) fail(one_of("--samples", kSampleModes, options.samples));
+    config.observe.samples = *mode;
+  }
+  if (options.no_observe) config.observe.enabled = false;
 
   if (options.query_wait_timeout != -1) {
     std::string problem = check_seconds(options.query_wait_timeout);

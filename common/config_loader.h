@@ -42,7 +42,10 @@ struct CommandLineOptions {
   std::string users_file;  // PgBouncer-style userlist, becomes Config::auth_file
   std::string log_level;
   std::string data_dir;
-  std::string admin_http;  // validated as a listen address here; Config has no field for it
+  std::string admin_http;  // host:port of the HTTP admin listener
+  std::string admin_token;
+  std::string samples;     // on | redacted | off
+  bool no_observe = false;
   double query_wait_timeout = -1;
   int max_client_conn = -1;
   std::string tls_cert, tls_key, client_tls, server_tls;
@@ -65,6 +68,8 @@ std::string to_string(const Endpoint& endpoint);  // "[::1]:6432" for IPv6 hosts
 // The names used in the config file, both ways.
 std::optional<PoolMode> parse_pool_mode(std::string_view text);
 std::optional<TlsMode> parse_tls_mode(std::string_view text);
+std::optional<SampleMode> parse_sample_mode(std::string_view text);
+std::string_view to_string(SampleMode mode);
 std::optional<AuthType> parse_auth_type(std::string_view text);
 bool is_valid_log_level(std::string_view text);  // trace|debug|info|warn|error|off
 std::string_view to_string(PoolMode mode);

@@ -4,13 +4,17 @@
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/config_loader.h"
 #include "common/target_url.h"
 #include "common/logging.h"
+#include "proxy/admin/admin_http.h"
 #include "proxy/net/listener.h"
+#include "proxy/observe/workload_merger.h"
 #include "proxy/net/worker.h"
 #include "proxy/pg/pg_service.h"
 #include "proxy/shared_state.h"
@@ -24,6 +28,9 @@ struct ProxyServer::Impl {
   std::vector<std::unique_ptr<net::Worker>> workers;
   std::vector<std::unique_ptr<pg::PgService>> services;
   std::vector<std::vector<std::unique_ptr<net::Listener>>> listeners;  // per worker
+  std::unique_ptr<observe::WorkloadMerger> merger;
+  std::unique_ptr<admin::AdminHttp> http;
+  std::mutex reload_mu;
 
   uv_loop_t control;
   uv_signal_t sighup, sigterm, sigint;
@@ -33,7 +40,8 @@ struct ProxyServer::Impl {
   bool stopping = false;
 
   bool setup();
-  void reload();
+  bool setup_observation();
+  std::string reload();
   void start_drain();
   void check_drain();
   void stop_all();
@@ -64,6 +72,7 @@ bool ProxyServer::Impl::setup() {
     services.push_back(std::make_unique<pg::PgService>(*workers.back(), shared, config));
     shared.services.push_back(services.back().get());
   }
+  if (!setup_observation()) return false;
   listeners.resize(std::size_t(n));
   for (const auto& ep : cfg.listen) {
     uint16_t port = ep.port;
@@ -89,25 +98,72 @@ bool ProxyServer::Impl::setup() {
   return true;
 }
 
-void ProxyServer::Impl::reload() {
+bool ProxyServer::Impl::setup_observation() {
+  const auto& cfg = *config;
+  shared.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  shared.reload = [this] { return reload(); };
+  shared.set_current_config(config);
+  if (cfg.observe.enabled) {
+    observe::WorkloadMerger::Options o;
+    o.series.retention_ms = int64_t(cfg.observe.retention_days * 86'400'000.0);
+    o.series.hourly_retention_ms = int64_t(cfg.observe.hourly_retention_days * 86'400'000.0);
+    o.series.max_entries_per_minute = std::size_t(cfg.observe.max_fingerprints_per_minute);
+    o.series.max_entries_per_hour = std::size_t(cfg.observe.max_fingerprints);
+    o.series.policy = services.front()->recorder()->policy();
+    o.totals_max_entries = std::size_t(cfg.observe.max_fingerprints);
+    o.flush_interval_ms = int64_t(cfg.observe.flush_interval * 1000);
+    o.data_dir = cfg.data_dir;
+    auto collect = [this](const observe::WorkloadMerger::Deliver& deliver) -> std::size_t {
+      for (auto& svc : services) {
+        pg::PgService* s = svc.get();
+        s->worker().post([s, deliver] { deliver(s->take_workload()); });
+      }
+      return services.size();
+    };
+    try {
+      merger = std::make_unique<observe::WorkloadMerger>(o, collect);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return false;
+    }
+    shared.merger = merger.get();
+  }
+  if (cfg.admin.http_listen) {
+    try {
+      http = std::make_unique<admin::AdminHttp>(shared, *cfg.admin.http_listen, cfg.admin.http_token,
+                                                std::size_t(cfg.admin.metrics_top_n));
+    } catch (const std::exception& e) {
+      spdlog::error("admin HTTP listener: {}", e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ProxyServer::Impl::reload() {
+  std::lock_guard lock(reload_mu);
   if (config_path.empty()) {
-    spdlog::warn("SIGHUP: started without a config file, nothing to reload");
-    return;
+    spdlog::warn("reload: started without a config file, nothing to reload");
+    return "started without a config file (-c), nothing to reload";
   }
   std::shared_ptr<const common::Config> next;
   try {
     next = std::make_shared<const common::Config>(common::load_config_file(config_path));
   } catch (const std::exception& e) {
     spdlog::error("reload failed, keeping the running configuration: {}", e.what());
-    return;
+    return std::string("reload failed, keeping the running configuration: ") + e.what();
   }
   common::set_log_level(next->log_level);
   config = next;
+  shared.set_current_config(next);
   for (auto& svc : services) {
     pg::PgService* s = svc.get();
     s->worker().post([s, next] { s->apply_config(next); });
   }
   spdlog::info("configuration reloaded from {}", config_path);
+  return {};
 }
 
 void ProxyServer::Impl::start_drain() {
@@ -152,6 +208,9 @@ void ProxyServer::Impl::stop_all() {
       s->stop_fast();
     });
   }
+  if (http) http->stop();
+  // The last statistics, while the workers still run (their loops answer the collection).
+  if (merger) merger->stop();
   for (auto& w : workers) w->stop();
   uv_stop(&control);
 }
@@ -167,6 +226,17 @@ int ProxyServer::run() {
     return 1;
   }
   for (auto& w : m.workers) w->start();
+  if (m.merger) m.merger->start();
+  if (m.http) {
+    try {
+      m.http->start();
+    } catch (const std::exception& e) {
+      spdlog::error("admin HTTP listener: {}", e.what());
+      m.stop_all();
+      for (auto& w : m.workers) w->join();
+      return 1;
+    }
+  }
 
   m.sighup.data = m.sigterm.data = m.sigint.data = &m;
   m.drain_timer.data = &m;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,9 @@ namespace sluice::proxy {
 namespace pg {
 class PgService;
 }
+namespace observe {
+class WorkloadMerger;
+}
 
 struct SharedState {
   pg::CancelRegistry cancels;        // own mutex
@@ -35,11 +39,28 @@ struct SharedState {
   // One service per worker, index = worker index. Filled before workers start.
   std::vector<pg::PgService*> services;
 
+  // Observation and administration, set before workers start (null / empty when off).
+  observe::WorkloadMerger* merger = nullptr;
+  // RELOAD from the admin console: reloads the config file; returns an error text or "".
+  std::function<std::string()> reload;
+  int64_t started_unix_ms = 0;
+  // The configuration in force (set at start-up and by every reload), for admin outputs.
+  std::shared_ptr<const common::Config> current_config() const {
+    std::lock_guard lock(config_mu_);
+    return config_;
+  }
+  void set_current_config(std::shared_ptr<const common::Config> c) {
+    std::lock_guard lock(config_mu_);
+    config_ = std::move(c);
+  }
+
   // Pool capacity per pool key, shared by all workers.
   std::shared_ptr<pool::PoolCapacity> capacity_for(const std::string& key, int pool_size, int workers);
   void set_capacity(const std::string& key, int pool_size);
 
  private:
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const common::Config> config_;
   std::mutex capacity_mu_;
   std::unordered_map<std::string, std::shared_ptr<pool::PoolCapacity>> capacities_;
 };

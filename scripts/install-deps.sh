@@ -8,7 +8,7 @@ PACKAGES=(
   g++ cmake ninja-build make pkg-config ccache clang libclang-rt-14-dev
   # libraries
   libuv1-dev libpq-dev libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
-  libcli11-dev libssl-dev libxxhash-dev libpg-query-dev
+  libcli11-dev libssl-dev libxxhash-dev libpg-query-dev librocksdb-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and clients used by the tests, the demo and the benchmarks

@@ -78,4 +78,23 @@ void Worker::every(uint64_t interval_ms, std::function<void()> fn) {
 
 void Worker::on_timer(uv_timer_t* t) { static_cast<Timer*>(t->data)->fn(); }
 
+void Worker::after(uint64_t delay_ms, std::function<void()> fn) {
+  struct OneShot {
+    uv_timer_t handle;
+    std::function<void()> fn;
+  };
+  auto* t = new OneShot{{}, std::move(fn)};
+  uv_timer_init(&loop_, &t->handle);
+  t->handle.data = t;
+  uv_timer_start(
+      &t->handle,
+      [](uv_timer_t* h) {
+        auto* self = static_cast<OneShot*>(h->data);
+        std::function<void()> f = std::move(self->fn);
+        uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* c) { delete static_cast<OneShot*>(c->data); });
+        f();
+      },
+      delay_ms, 0);
+}
+
 }  // namespace sluice::proxy::net

@@ -41,6 +41,9 @@ class Worker {
   // Every `interval_ms` the callback runs on this loop (janitor duties).
   void every(uint64_t interval_ms, std::function<void()> fn);
 
+  // On this worker's thread only: runs fn once after delay_ms (admin commands that wait).
+  void after(uint64_t delay_ms, std::function<void()> fn);
+
   // Monotonic milliseconds, cached by libuv per loop iteration (cheap).
   uint64_t now_ms() { return uv_now(&loop_); }
 

@@ -37,7 +37,11 @@ void QueryRecorder::record(const CompletedQuery& q) {
 
   if (table_.wants_sample(event.key, q.total_ms, q.at_ms)) {
     const std::size_t max_bytes = policy_.max_text_bytes;
-    const std::size_t n = q.params != nullptr ? q.params->size() : 0;
+    const std::vector<std::optional<std::string>>* params = q.params;
+    if (params == nullptr && q.decode_params != nullptr && !q.raw_params.empty()) {
+      if (q.decode_params(q.raw_params, decoded_params_)) params = &decoded_params_;
+    }
+    const std::size_t n = params != nullptr ? params->size() : 0;
     sample_.duration_ms = q.total_ms;
     sample_.at_ms = q.at_ms;
     if (policy_.samples == workload::SampleMode::Redacted) {
@@ -50,7 +54,7 @@ void QueryRecorder::record(const CompletedQuery& q) {
       sample_.query.assign(workload::truncate_utf8(q.query_text.empty() ? normalized : q.query_text, max_bytes));
       sample_.params.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
-        const std::optional<std::string>& from = (*q.params)[i];
+        const std::optional<std::string>& from = (*params)[i];
         std::optional<std::string>& to = sample_.params[i];
         if (!from) {
           to.reset();

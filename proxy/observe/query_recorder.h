@@ -6,7 +6,6 @@
 // (through the worker's post()), which hands over the whole table and leaves an empty one with
 // the same cap and policy in its place.
 //
-// Not yet called by the proxy's sessions.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +39,11 @@ struct CompletedQuery {
   int64_t at_ms = 0;          // unix ms when the query finished
   // The Bind parameters (nullopt: SQL NULL), or null (simple query, or not kept).
   const std::vector<std::optional<std::string>>* params = nullptr;
+  // Or the parameters still encoded, decoded only when a sample with values is kept (the
+  // protocol's decoder, so this folder stays protocol-agnostic). Ignored when params is set.
+  using ParamDecoder = bool (*)(std::string_view raw, std::vector<std::optional<std::string>>& out);
+  std::string_view raw_params;
+  ParamDecoder decode_params = nullptr;
 };
 
 struct QueryRecorderCounters {
@@ -82,6 +86,9 @@ class QueryRecorder {
   // The reference stays valid until the next take().
   workload::PoolStats& pool(const workload::PoolKey& key) { return table_.pool(key); }
 
+  // Changes at every take(): references from pool() taken under another generation are stale.
+  uint64_t generation() const noexcept { return takes_; }
+
   // Applies to the current table and to every table after it (configuration reload).
   void set_policy(const workload::RecordPolicy& policy);
   const workload::RecordPolicy& policy() const noexcept { return policy_; }
@@ -97,6 +104,7 @@ class QueryRecorder {
   sql::FingerprintCache cache_;
   workload::WorkloadTable table_;
   workload::QuerySample sample_;  // reused scratch: the table copies what it keeps
+  std::vector<std::optional<std::string>> decoded_params_;  // reused scratch for raw_params
   uint64_t recorded_ = 0;
   uint64_t samples_built_ = 0;
   uint64_t takes_ = 0;

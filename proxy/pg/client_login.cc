@@ -89,7 +89,18 @@ std::size_t ClientSession::handle_startup(std::string_view data) {
       wanted_.set(k, v);
     }
   }
-  db_ = cfg.find_database(database_);
+  if (database_ == kAdminDatabaseName) {
+    if (!may_use_admin_console(cfg, user_)) {
+      terminate("28000", "user \"" + user_ + "\" may not use the admin console (set admin = true under [users." +
+                             user_ + "])");
+      return data.size();
+    }
+    admin_ = true;
+    // Secrets are looked up as for the first database (its target user, auth_query).
+    db_ = &cfg.databases.front();
+  } else {
+    db_ = cfg.find_database(database_);
+  }
   if (!db_) {
     terminate("3D000", "database \"" + database_ + "\" is not configured in sluice");
     return data.size();
@@ -225,7 +236,12 @@ void ClientSession::auth_succeeded() {
   write_auth_ok(conn_->out_buffer());
   scram_.reset();
   cancel_pid_ = service_.shared().cancels.add(service_.worker().index(), id_, cancel_secret_);
+  if (admin_) {
+    send_admin_welcome();
+    return;
+  }
   pool_entry_ = service_.pool_for(*db_, database_, user_);
+  observer_.set_identity(database_, user_, pool_entry_->login_user);
   transaction_pooling_ = db_->pool_mode == common::PoolMode::Transaction;
   phase_ = Phase::Welcome;
   conn_->flush();

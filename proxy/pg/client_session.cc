@@ -22,7 +22,8 @@ uint64_t now_ns() {
 }
 }  // namespace
 
-ClientSession::ClientSession(PgService& service, uint64_t id) : service_(service), id_(id) {}
+ClientSession::ClientSession(PgService& service, uint64_t id)
+    : service_(service), id_(id), observer_(service.recorder()) {}
 
 ClientSession::~ClientSession() = default;
 
@@ -34,6 +35,33 @@ void ClientSession::start(net::Connection* conn) {
 
 bool ClientSession::idle_between_transactions() const {
   return phase_ == Phase::Ready && queue_.empty() && tx_status_ == kTxIdle && !in_copy_in_;
+}
+
+void ClientSession::describe_live(observe::ClientLive& out) const {
+  out.id = id_;
+  out.user = user_;
+  out.database = database_;
+  if (phase_ != Phase::Ready) {
+    out.state = "login";
+  } else if (server_) {
+    out.state = "active";
+  } else if (waiting) {
+    out.state = "waiting";
+    out.wait_ms = double(service_.worker().now_ms() - wait_started_ms);
+  } else {
+    out.state = "idle";
+  }
+  if (conn_) {
+    std::string peer = conn_->peer_address();
+    std::size_t colon = peer.rfind(':');
+    out.addr = colon == std::string::npos ? peer : peer.substr(0, colon);
+    out.port = colon == std::string::npos ? 0 : std::atoi(peer.c_str() + colon + 1);
+    out.tls = conn_->is_tls();
+  }
+  out.connect_time_ms = int64_t(connected_ms_);
+  out.request_time_ms = int64_t(last_activity_ms_);
+  out.server_id = server_ ? reinterpret_cast<uintptr_t>(server_) : 0;
+  if (const std::string* app = wanted_.get("application_name")) out.application_name = *app;
 }
 
 // ---- errors and closing ---------------------------------------------------------------------
@@ -121,6 +149,7 @@ void ClientSession::on_server_drained(ServerConnection&) {
 
 void ClientSession::on_read(net::Connection&, std::string_view data) {
   last_activity_ms_ = service_.now_ms();
+  if (observer_.enabled() && !resuming_) arrival_ns_ = now_ns();
   struct ReadGuard {
     bool& flag;
     bool old;
@@ -147,7 +176,7 @@ void ClientSession::on_read(net::Connection&, std::string_view data) {
           break;
         }
         case Phase::Ready:
-          n = process_messages(d.substr(used));
+          n = admin_ ? process_admin_messages(d.substr(used)) : process_messages(d.substr(used));
           break;
         default:
           return used;  // waiting for a secret or a server: keep the bytes
@@ -178,7 +207,9 @@ void ClientSession::resume_input() {
   if (!in_.empty()) {
     std::string pending;
     pending.swap(in_);
+    resuming_ = true;
     on_read(*conn_, pending);
+    resuming_ = false;
   }
   if (server_) server_->flush();
   if (conn_) conn_->flush();
@@ -191,8 +222,10 @@ bool ClientSession::acquire_server() {
   if (waiting) return false;
   pool::PooledServer* s = pool_entry_->pool->acquire(this);
   if (!s) {
+    if (observer_.enabled()) wait_started_ns_ = arrival_ns_ ? arrival_ns_ : now_ns();
     return false;
   }
+  observer_.on_server_acquired(0);
   link(static_cast<ServerConnection*>(s));
   return true;
 }
@@ -215,6 +248,11 @@ void ClientSession::on_server_assigned(pool::PooledServer* p) {
   if (phase_ == Phase::Closed) {
     if (s->pool) s->pool->release(s);
     return;
+  }
+  if (observer_.enabled() && wait_started_ns_ != 0) {
+    uint64_t now = now_ns();
+    observer_.on_server_acquired(now > wait_started_ns_ ? now - wait_started_ns_ : 0);
+    wait_started_ns_ = 0;
   }
   link(s);
   if (phase_ == Phase::Welcome) {
@@ -268,7 +306,10 @@ void ClientSession::cancel_running_query() {
 // ---- query traffic --------------------------------------------------------------------------
 
 void ClientSession::push(PendingRequest::Kind kind, std::string server_statement, std::string client_statement) {
-  queue_.push_back(PendingRequest{kind, std::move(server_statement), std::move(client_statement), now_ns()});
+  PendingRequest& r = queue_.emplace_back();
+  r.kind = kind;
+  r.server_statement = std::move(server_statement);
+  r.client_statement = std::move(client_statement);
   if (kind == PendingRequest::Kind::SyntheticParseComplete || kind == PendingRequest::Kind::SyntheticCloseComplete)
     emit_synthetic();
 }
@@ -343,11 +384,13 @@ std::size_t ClientSession::answer_without_server(std::string_view data, const Fr
     if (!m || m->statement.empty() || statements_.find(m->statement)) return 0;
     if (!pool_entry_->known_statements.count(server_statement_name(m->query, m->param_types_raw))) return 0;
     statements_.add(m->statement, m->query, m->param_types_raw, m->param_count);
+    observer_.on_parse(m->statement, m->query);
     write_parse_complete(out);
   } else {
     auto m = decode_describe_or_close(first.body);
     if (!m || m->kind != 'S' || m->name.empty()) return 0;
     statements_.remove(m->name);
+    observer_.on_close('S', m->name);
     write_close_complete(out);
   }
   write_ready_for_query(out, kTxIdle);
@@ -358,10 +401,15 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
   using K = PendingRequest::Kind;
   SPDLOG_TRACE("client {} -> '{}' ({} bytes), queue {}", id_, f.type, raw.size(), queue_.size());
   std::string& out = server_->out();
+  observer_.add_bytes_in(raw.size());
   switch (f.type) {
     case fe::kQuery:
       out.append(raw);
       push(K::Query);
+      if (observer_.enabled()) {
+        auto text = decode_query(f.body);
+        observer_.start_query(queue_.back(), text ? *text : std::string_view(), arrival_ns_);
+      }
       return true;
     case fe::kParse: {
       auto m = decode_parse(f.body);
@@ -374,6 +422,7 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
           reject_duplicate_statement(m->statement);
           return true;
         }
+        observer_.on_parse(m->statement, m->query);
         const ClientStatement& st = statements_.add(m->statement, m->query, m->param_types_raw, m->param_count);
         if (server_->statements().has(st.server_name)) {
           push(K::SyntheticParseComplete);
@@ -384,6 +433,7 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
         }
         return true;
       }
+      observer_.on_parse(m->statement, m->query);
       out.append(raw);
       push(K::Parse);
       return true;
@@ -394,6 +444,7 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
         protocol_error("malformed Bind message");
         return false;
       }
+      observer_.on_bind(m->portal, m->statement, m->rest);
       if (transaction_pooling_ && !m->statement.empty()) {
         if (const ClientStatement* st = statements_.find(m->statement)) {
           ensure_prepared(*st);
@@ -430,6 +481,7 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
         protocol_error("malformed Close message");
         return false;
       }
+      observer_.on_close(m->kind, m->name);
       if (m->kind == 'S' && transaction_pooling_ && !m->name.empty()) {
         statements_.remove(m->name);
         push(K::SyntheticCloseComplete);
@@ -442,6 +494,11 @@ bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
     case fe::kExecute:
       out.append(raw);
       push(K::Execute);
+      if (observer_.enabled()) {
+        // Execute: portal name, then the row limit.
+        std::string_view portal = f.body.substr(0, f.body.find('\0'));
+        observer_.start_execute(queue_.back(), portal, arrival_ns_);
+      }
       return true;
     case fe::kSync:
       out.append(raw);
@@ -495,6 +552,22 @@ void ClientSession::on_error_from_server(std::string_view raw) {
   using K = PendingRequest::Kind;
   forward_to_client(raw);
   in_copy_in_ = false;
+  if (observer_.enabled()) {
+    observer_.on_error(decode_error_fields(raw.substr(5)).sqlstate);
+    // The query this error ends: the Execute at the head, or the first one the server will now
+    // skip (its Parse or Bind failed). Later Executes up to the Sync never ran.
+    uint64_t now = now_ns();
+    bool charged = false;
+    for (PendingRequest& r : queue_) {
+      if (r.kind == K::Sync || r.kind == K::Query || r.kind == K::InternalQuery) break;
+      if (r.kind == K::Execute && r.observed) {
+        observer_.finish(r, now);
+        charged = true;
+        break;
+      }
+    }
+    if (!charged) observer_.clear_reply_state();
+  }
   auto drop = [this](const PendingRequest& r) {
     if ((r.kind == K::Parse || r.kind == K::InjectedParse) && !r.server_statement.empty() && server_)
       server_->statements().remove(r.server_statement);
@@ -554,11 +627,12 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
         auto st = decode_ready_for_query(f.body);
         char status = st ? *st : kTxIdle;
         s.set_tx_status(status);
+        if (!internal) observe_ready_for_query(head, status, raw.size());
         queue_.pop_front();
         if (!internal) {
           tx_status_ = status;
           in_copy_in_ = false;
-          forward_to_client(raw);
+          conn_->write(raw);  // counted by observe_ready_for_query
         }
         emit_synthetic();
         maybe_release_after_ready();
@@ -570,7 +644,10 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
         return;
       }
       if (t == be::kCopyInResponse) in_copy_in_ = true;
+      if (t == be::kErrorResponse && observer_.enabled())
+        observer_.on_error(decode_error_fields(f.body).sqlstate);
       if (t == be::kCommandComplete) {
+        observer_.on_command_complete(f.body);
         auto tag = decode_command_complete(f.body);
         if (tag && (*tag == "DISCARD ALL" || *tag == "DEALLOCATE ALL")) {
           s.statements().clear();
@@ -616,8 +693,12 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
       break;
     case K::Execute:
       if (t == be::kCommandComplete || t == be::kEmptyQuery || t == be::kPortalSuspended) {
-        queue_.pop_front();
         forward_to_client(raw);
+        if (head.observed) {
+          if (t == be::kCommandComplete) observer_.on_command_complete(f.body);
+          observer_.finish(head, now_ns());
+        }
+        queue_.pop_front();
         emit_synthetic();
         return;
       }
@@ -638,8 +719,9 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
         auto st = decode_ready_for_query(f.body);
         tx_status_ = st ? *st : kTxIdle;
         s.set_tx_status(tx_status_);
+        observe_ready_for_query(head, tx_status_, raw.size());
         queue_.pop_front();
-        forward_to_client(raw);
+        conn_->write(raw);  // counted by observe_ready_for_query
         emit_synthetic();
         maybe_release_after_ready();
         return;
@@ -654,6 +736,17 @@ void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::
     return;
   }
   forward_to_client(raw);
+}
+
+void ClientSession::observe_ready_for_query(PendingRequest& head, char status, std::size_t bytes) {
+  if (!observer_.enabled()) return;
+  // The ReadyForQuery goes out right after this: its bytes belong to the query it ends.
+  observer_.add_bytes_out(bytes);
+  if (head.observed) observer_.finish(head, now_ns());
+  if (status == kTxIdle) {
+    observer_.on_transaction_end();
+    observer_.forget_portals();
+  }
 }
 
 }  // namespace sluice::proxy::pg

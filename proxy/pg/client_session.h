@@ -9,11 +9,13 @@
 
 #include "common/config.h"
 #include "proxy/net/connection.h"
+#include "proxy/observe/live_state.h"
 #include "proxy/pg/auth/scram_server.h"
 #include "proxy/pg/codec/message_framer.h"
 #include "proxy/pg/codec/message_writer.h"
 #include "proxy/pg/credentials.h"
 #include "proxy/pg/prepared_statements.h"
+#include "proxy/pg/query_observer.h"
 #include "proxy/pg/request_queue.h"
 #include "proxy/pg/session_params.h"
 #include "proxy/pool/pooled_server.h"
@@ -23,6 +25,11 @@ namespace sluice::proxy::pg {
 class PgService;
 class ServerConnection;
 struct PoolEntry;
+
+// Whether user may open the admin console (database "sluice"): users marked admin = true, or,
+// when none is, the user the targets log in as.
+bool may_use_admin_console(const common::Config& cfg, const std::string& user);
+inline constexpr std::string_view kAdminDatabaseName = "sluice";
 
 class ClientSession : public net::ConnectionHandler, public pool::PoolWaiter {
  public:
@@ -39,6 +46,10 @@ class ClientSession : public net::ConnectionHandler, public pool::PoolWaiter {
   bool idle_between_transactions() const;
   uint64_t last_activity_ms() const { return last_activity_ms_; }
   uint64_t connected_ms() const { return connected_ms_; }
+  const PoolEntry* pool_entry() const { return pool_entry_; }
+  bool is_admin_session() const { return admin_; }
+  // For SHOW CLIENTS: times are the worker's loop clock (ms), the caller converts them.
+  void describe_live(observe::ClientLive& out) const;
 
   // From the server connection it is linked to.
   void on_server_message(ServerConnection& s, const Frame& f, std::string_view raw);
@@ -91,7 +102,11 @@ class ClientSession : public net::ConnectionHandler, public pool::PoolWaiter {
   void reject_duplicate_statement(std::string_view name);
   void emit_synthetic();
   void on_error_from_server(std::string_view raw);
-  void forward_to_client(std::string_view raw) { conn_->write(raw); }
+  void forward_to_client(std::string_view raw) {
+    observer_.add_bytes_out(raw.size());
+    conn_->write(raw);
+  }
+  void observe_ready_for_query(PendingRequest& head, char status, std::size_t bytes);
   void maybe_release_after_ready();
 
   void send_error(std::string_view severity, std::string_view sqlstate, std::string_view message,
@@ -126,7 +141,23 @@ class ClientSession : public net::ConnectionHandler, public pool::PoolWaiter {
   int32_t cancel_pid_ = 0;
   int32_t cancel_secret_ = 0;
 
+  // Admin console (database "sluice"): admin_console.cc.
+  bool admin_ = false;
+  std::size_t process_admin_messages(std::string_view data);
+  void send_admin_welcome();
+  void run_admin_command(std::string_view sql);
+  void admin_reply(std::string bytes);
+  bool admin_busy_ = false;  // a command is gathering state from the workers
+ public:
+  // The admin command's answer (result set or error), from whichever worker finished it.
+  void on_admin_reply(std::string bytes) { admin_reply(std::move(bytes)); }
+
+ private:
   // Query traffic.
+  QueryObserver observer_;
+  uint64_t arrival_ns_ = 0;       // when the bytes being processed were read
+  uint64_t wait_started_ns_ = 0;  // when the client began waiting for a server
+  bool resuming_ = false;         // processing bytes kept while waiting (keep their arrival time)
   ServerConnection* server_ = nullptr;
   RequestQueue queue_;
   ClientStatements statements_;

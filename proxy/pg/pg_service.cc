@@ -14,6 +14,11 @@ namespace sluice::proxy::pg {
 namespace {
 constexpr auto kAuthQueryCacheTtl = std::chrono::seconds(30);
 
+int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Connects to a server, sends one CancelRequest and waits for the server to hang up.
 class CancelSender : public net::ConnectionHandler {
  public:
@@ -46,12 +51,33 @@ class CancelSender : public net::ConnectionHandler {
 };
 }  // namespace
 
+static workload::RecordPolicy record_policy(const common::ObserveConfig& o) {
+  workload::RecordPolicy p;
+  switch (o.samples) {
+    case common::SampleMode::On:
+      p.samples = workload::SampleMode::On;
+      break;
+    case common::SampleMode::Redacted:
+      p.samples = workload::SampleMode::Redacted;
+      break;
+    case common::SampleMode::Off:
+      p.samples = workload::SampleMode::Off;
+      break;
+  }
+  return p;
+}
+
 PgService::PgService(net::Worker& worker, SharedState& shared, std::shared_ptr<const common::Config> config)
     : worker_(worker), shared_(shared), config_(std::move(config)) {
   uv_check_init(worker_.loop(), &check_);
   check_.data = this;
   uv_check_start(&check_, &PgService::on_check);
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  if (config_->observe.enabled) {
+    recorder_ = std::make_unique<observe::QueryRecorder>(std::size_t(config_->observe.max_fingerprints),
+                                                         record_policy(config_->observe));
+  }
+  last_janitor_ms_ = worker_.now_ms();
   worker_.every(100, [this] { janitor(); });
 }
 
@@ -122,6 +148,7 @@ PoolEntry* PgService::pool_for(const common::DatabaseConfig& db, const std::stri
   raw->pool->set_migrate([this, key](pool::PooledServer* s) {
     return migrate_server(key, static_cast<ServerConnection*>(s));
   });
+  if (is_paused(client_db)) raw->pool->set_paused(true);
   pools_.emplace(key, std::move(entry));
   return raw;
 }
@@ -310,9 +337,112 @@ void PgService::janitor() {
     }
   }
   for (auto& [c, why] : reasons) c->terminate(draining_ ? "57P01" : "08P01", why);
+  const double held_ms = double(now - last_janitor_ms_);
+  last_janitor_ms_ = now;
   for (auto& [key, entry] : pools_) {
     entry->pool->janitor();
     if (draining_) entry->pool->close_idle("shutting down");
+    if (recorder_) {
+      pool::PoolCounters pc = entry->pool->counters();
+      recorder_->pool(workload::PoolKey{entry->database, entry->login_user})
+          .observe(pc.active, pc.waiting, pc.active, pc.idle + pc.active + pc.connecting, held_ms);
+    }
+  }
+}
+
+workload::WorkloadTable PgService::take_workload() {
+  if (!recorder_) return workload::WorkloadTable(1);
+  return recorder_->take();
+}
+
+void PgService::set_paused(const std::string& database, bool paused) {
+  if (paused) {
+    paused_.insert(database);
+  } else if (database.empty()) {
+    paused_.clear();
+  } else {
+    paused_.erase(database);
+  }
+  for (auto& [key, entry] : pools_) entry->pool->set_paused(is_paused(entry->database));
+}
+
+void PgService::collect_live(observe::LiveState& out) const {
+  const int w = int(worker_.index());
+  if (recorder_) {
+    observe::QueryRecorderCounters rc = recorder_->counters();
+    out.queries_recorded += rc.recorded;
+    out.fingerprint_cache_hits += rc.fingerprint_hits;
+    out.fingerprint_cache_misses += rc.fingerprint_misses;
+  }
+  std::unordered_map<const pool::ServerPool*, const PoolEntry*> entry_of;
+  for (const auto& [key, entry] : pools_) {
+    entry_of[entry->pool.get()] = entry.get();
+    pool::PoolCounters pc = entry->pool->counters();
+    observe::PoolLive p;
+    p.database = entry->database;
+    p.user = entry->login_user;
+    p.pool_mode = entry->db && entry->db->pool_mode == common::PoolMode::Session ? "session" : "transaction";
+    p.pool_size = entry->db ? entry->db->pool_size : 0;
+    p.cl_waiting = pc.waiting;
+    p.sv_active = pc.active;
+    p.sv_idle = pc.idle;
+    p.sv_login = pc.connecting;
+    p.maxwait_ms = double(pc.max_wait_ms);
+    p.paused = entry->pool->paused();
+    out.pools.push_back(std::move(p));
+  }
+  auto pool_row = [&](const std::string& db, const std::string& user) -> observe::PoolLive* {
+    for (std::size_t i = out.pools.size(); i-- > 0;) {
+      observe::PoolLive& p = out.pools[i];
+      if (p.database == db && p.user == user) return &p;
+    }
+    return nullptr;
+  };
+  const int64_t wall_offset = unix_ms_now() - int64_t(worker_.now_ms());
+  for (const auto& [id, c] : clients_) {
+    observe::ClientLive cl;
+    c->describe_live(cl);
+    cl.worker = w;
+    cl.connect_time_ms += wall_offset;
+    cl.request_time_ms += wall_offset;
+    if (cl.server_id == 0 && cl.state != "waiting" && cl.state != "login") {
+      if (const PoolEntry* e = c->pool_entry())
+        if (observe::PoolLive* p = pool_row(e->database, e->login_user)) ++p->cl_idle;
+    } else if (cl.state == "active") {
+      if (const PoolEntry* e = c->pool_entry())
+        if (observe::PoolLive* p = pool_row(e->database, e->login_user)) ++p->cl_active;
+    }
+    out.clients.push_back(std::move(cl));
+  }
+  for (const ServerConnection* s : servers_) {
+    observe::ServerLive sv;
+    sv.id = reinterpret_cast<uintptr_t>(s);
+    sv.worker = w;
+    sv.user = s->login().user;
+    auto it = entry_of.find(s->pool);
+    sv.database = it != entry_of.end() ? it->second->database : s->login().database;
+    switch (s->state) {
+      case pool::PooledServer::State::Connecting:
+        sv.state = "login";
+        break;
+      case pool::PooledServer::State::Idle:
+        sv.state = "idle";
+        break;
+      case pool::PooledServer::State::Active:
+        sv.state = "active";
+        break;
+      case pool::PooledServer::State::Gone:
+        sv.state = "closing";
+        break;
+    }
+    sv.addr = s->login().host;
+    sv.port = s->login().port;
+    sv.connect_time_ms = int64_t(s->created_ms) + wall_offset;
+    sv.request_time_ms = int64_t(s->last_used_ms) + wall_offset;
+    sv.backend_pid = s->backend_pid();
+    sv.client_id = s->client() ? s->client()->id() : 0;
+    sv.tls = s->is_tls();
+    out.servers.push_back(std::move(sv));
   }
 }
 

@@ -16,6 +16,8 @@
 
 #include "common/config.h"
 #include "proxy/net/worker.h"
+#include "proxy/observe/live_state.h"
+#include "proxy/observe/query_recorder.h"
 #include "proxy/pg/session_params.h"
 #include "proxy/pool/server_pool.h"
 
@@ -52,6 +54,15 @@ class PgService {
   SharedState& shared() { return shared_; }
   const common::Config& config() const { return *config_; }
   uint64_t now_ms() { return worker_.now_ms(); }
+
+  // This worker's query recorder, or null when observation is off.
+  observe::QueryRecorder* recorder() { return recorder_.get(); }
+  // Hands what was recorded since the last call to the merger (empty when observation is off).
+  workload::WorkloadTable take_workload();
+  // This worker's pools, clients and servers as they are now (worker = this worker's index).
+  void collect_live(observe::LiveState& out) const;
+  // PAUSE / RESUME: database as clients name it; empty = every database.
+  void set_paused(const std::string& database, bool paused);
 
   // Listener callback.
   void accept_client(uv_stream_t* listener);
@@ -112,6 +123,10 @@ class PgService {
   std::vector<ServerConnection*> dead_servers_;
   uv_check_t check_;
   bool draining_ = false;
+  std::unique_ptr<observe::QueryRecorder> recorder_;
+  uint64_t last_janitor_ms_ = 0;
+  std::unordered_set<std::string> paused_;  // databases paused ("" = all)
+  bool is_paused(const std::string& database) const { return paused_.count("") || paused_.count(database); }
 };
 
 }  // namespace sluice::proxy::pg

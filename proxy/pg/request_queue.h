@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 
 namespace sluice::proxy::pg {
@@ -27,10 +28,17 @@ struct PendingRequest {
     Sync,                // ReadyForQuery
     InternalQuery,       // the proxy's own simple query (SET ...): everything swallowed up to ReadyForQuery
   };
-  Kind kind;
+  Kind kind = Kind::Query;
   std::string server_statement;  // Parse / InjectedParse: name prepared on the server
   std::string client_statement;  // Parse: the client's name for it (forgotten if the Parse fails)
-  uint64_t started_ns = 0;       // when it was sent (timing)
+  uint64_t started_ns = 0;       // when the bytes carrying it were read (steady clock)
+  // Observation (Query and Execute only, when observation is on): see query_observer.h.
+  bool observed = false;
+  uint64_t fingerprint = 0;
+  uint64_t wait_ns = 0;   // of which the client waited for a server
+  uint64_t bytes_in = 0;  // client bytes of this query
+  std::shared_ptr<const std::string> text;  // the statement's text as the client sent it
+  std::string raw_params;                   // the Bind parameters, still encoded
 };
 
 using RequestQueue = std::deque<PendingRequest>;

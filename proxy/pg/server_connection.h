@@ -54,6 +54,7 @@ class ServerConnection : public pool::PooledServer, public net::ConnectionHandle
   SessionParams& requested_params() { return requested_; }
   SessionParams& reported_params() { return reported_; }
   int32_t backend_pid() const { return backend_pid_; }
+  bool is_tls() const { return conn_ && conn_->is_tls(); }
   int32_t backend_secret() const { return backend_secret_; }
   const ServerLogin& login() const { return login_; }
   std::string describe() const;

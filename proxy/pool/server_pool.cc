@@ -53,7 +53,7 @@ int ServerPool::fair_share() const {
 }
 
 PooledServer* ServerPool::acquire(PoolWaiter* w) {
-  if (!idle_.empty()) {
+  if (!idle_.empty() && !paused_) {
     PooledServer* s = idle_.back();
     idle_.pop_back();
     s->state = PooledServer::State::Active;
@@ -64,7 +64,7 @@ PooledServer* ServerPool::acquire(PoolWaiter* w) {
   w->wait_started_ms = now_ms_();
   waiters_.push_back(w);
   add_waiting(1);
-  open_for_waiters();
+  if (!paused_) open_for_waiters();
   return nullptr;
 }
 
@@ -95,6 +95,7 @@ bool ServerPool::try_open() {
 }
 
 void ServerPool::open_for_waiters() {
+  if (paused_) return;
   while (std::size_t(connecting_) < waiters_.size()) {
     if (!try_open()) break;
   }
@@ -121,6 +122,11 @@ void ServerPool::release(PooledServer* s) {
   s->state = PooledServer::State::Idle;
   if (settings_.server_lifetime > 0 && double(now - s->created_ms) > settings_.server_lifetime * 1000) {
     s->close_server("server_lifetime reached");
+    return;
+  }
+  if (paused_) {  // PAUSE: keep it idle here until RESUME
+    s->last_used_ms = now;
+    idle_.push_back(s);
     return;
   }
   int waiting_everywhere = capacity_->waiting.load(std::memory_order_relaxed);
@@ -172,6 +178,18 @@ void ServerPool::on_server_gone(PooledServer* s) {
 
 void ServerPool::retry_waiters() { open_for_waiters(); }
 
+void ServerPool::set_paused(bool paused) {
+  if (paused_ == paused) return;
+  paused_ = paused;
+  if (paused_) return;
+  while (!waiters_.empty() && !idle_.empty()) {
+    PooledServer* s = idle_.back();
+    idle_.pop_back();
+    hand_to_waiter(s);
+  }
+  open_for_waiters();
+}
+
 void ServerPool::janitor() {
   uint64_t now = now_ms_();
   if (settings_.query_wait_timeout > 0) {
@@ -196,7 +214,7 @@ void ServerPool::janitor() {
         to_close.push_back(s);
     }
   }
-  if (to_close.empty() && waiters_.empty() && !idle_.empty() &&
+  if (to_close.empty() && waiters_.empty() && !idle_.empty() && !paused_ &&
       capacity_->waiting.load(std::memory_order_relaxed) > 0 &&
       capacity_->open.load(std::memory_order_relaxed) >= capacity_->max.load(std::memory_order_relaxed)) {
     // Another worker's clients wait for a server and the pool is at its limit: move one there

@@ -73,6 +73,9 @@ class ServerPool {
   void on_server_gone(PooledServer* s);
   // Capacity was freed on another worker.
   void retry_waiters();
+  // PAUSE: clients wait and released servers stay idle until RESUME (set_paused(false)).
+  void set_paused(bool paused);
+  bool paused() const { return paused_; }
   // Timeouts: waiting clients, idle and old servers, slow connects.
   void janitor();
   // Closes idle servers now (reload, shutdown, PAUSE).
@@ -101,6 +104,7 @@ class ServerPool {
   std::vector<PooledServer*> idle_;     // LIFO: the most recently used is handed out first
   std::deque<PoolWaiter*> waiters_;
   int connecting_ = 0;
+  bool paused_ = false;
 };
 
 }  // namespace sluice::proxy::pool

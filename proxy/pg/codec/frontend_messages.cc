@@ -26,6 +26,42 @@ std::optional<BindMessage> decode_bind(std::string_view body) {
   return m;
 }
 
+bool decode_bind_parameters(std::string_view rest, std::vector<std::optional<std::string>>& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  MessageReader r(rest);
+  const int16_t nformats = r.int16();
+  if (!r.ok() || nformats < 0) return false;
+  std::string_view formats = r.bytes(std::size_t(nformats) * 2);
+  const int16_t nparams = r.int16();
+  if (!r.ok() || nparams < 0) return false;
+  if (nformats > 1 && nformats != nparams) return false;
+  out.resize(std::size_t(nparams));
+  for (int16_t i = 0; i < nparams; ++i) {
+    std::size_t fi = nformats == 1 ? 0 : std::size_t(i);
+    bool binary = nformats > 0 && formats[fi * 2] == 0 && formats[fi * 2 + 1] == 1;
+    const int32_t len = r.int32();
+    if (!r.ok() || len < -1) return false;
+    if (len == -1) {
+      out[std::size_t(i)].reset();
+      continue;
+    }
+    std::string_view value = r.bytes(std::size_t(len));
+    if (!r.ok()) return false;
+    std::string& to = out[std::size_t(i)].emplace();
+    if (!binary) {
+      to.assign(value);
+      continue;
+    }
+    to.reserve(2 + value.size() * 2);
+    to.assign("\\x");
+    for (unsigned char c : value) {
+      to.push_back(kHex[c >> 4]);
+      to.push_back(kHex[c & 15]);
+    }
+  }
+  return true;
+}
+
 std::optional<TargetMessage> decode_describe_or_close(std::string_view body) {
   MessageReader r(body);
   TargetMessage m;

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::proxy::pg {
 
@@ -35,6 +37,10 @@ struct SaslInitialResponse {
 std::optional<ParseMessage> decode_parse(std::string_view body);
 std::optional<BindMessage> decode_bind(std::string_view body);
 std::optional<TargetMessage> decode_describe_or_close(std::string_view body);
+// The parameter values of a Bind message (BindMessage::rest), for query samples: text-format
+// values as sent, binary-format values as "\\x" followed by lowercase hex, nullopt for NULL.
+// Returns false (out unspecified) when rest is malformed.
+bool decode_bind_parameters(std::string_view rest, std::vector<std::optional<std::string>>& out);
 std::optional<std::string_view> decode_query(std::string_view body);
 std::optional<std::string_view> decode_password(std::string_view body);
 std::optional<SaslInitialResponse> decode_sasl_initial_response(std::string_view body);
