@@ -28,6 +28,7 @@ done
 SLUICE_BIN="${SLUICE_BIN:-$ROOT/build/sluice}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PGBENCH="$PG_BIN/pgbench"
+PSQL="$PG_BIN/psql"
 THROWAWAY="$ROOT/scripts/pg-throwaway.sh"
 export PGPASSWORD=postgres  # the throwaway server's superuser password
 
@@ -93,10 +94,12 @@ say "PostgreSQL is up on 127.0.0.1:$PGPORT"
 
 # 2. Sluice
 P="$("$THROWAWAY" free-port)"
-say "starting sluice on 127.0.0.1:$P (transaction pooling, pool size 10)"
+H="$("$THROWAWAY" free-port)"
+say "starting sluice on 127.0.0.1:$P (transaction pooling, pool size 10), admin HTTP on 127.0.0.1:$H"
 "$SLUICE_BIN" proxy --listen "127.0.0.1:$P" \
   --target "postgres://postgres:postgres@127.0.0.1:$PGPORT/postgres" \
-  --pool-mode transaction --pool-size 10 >"$WORK/sluice.log" 2>&1 &
+  --pool-mode transaction --pool-size 10 \
+  --admin-http "127.0.0.1:$H" --data-dir "$WORK/sluice-data" >"$WORK/sluice.log" 2>&1 &
 SLUICE_PID=$!
 for (( i = 0; i < 100; i++ )); do
   [ -n "$(ss -Hltn "( sport = :$P )" 2>/dev/null)" ] && break
@@ -133,11 +136,24 @@ run_pgbench() {  # $1 = title, rest = pgbench options
 run_pgbench "select-only, 16 clients, simple protocol" -c 16 -j 2 -T 10 -S
 run_pgbench "TPC-B-like, 8 clients, prepared statements" -c 8 -j 2 -T 5 -M prepared
 
-# 4. Connect yourself
+# 4. What sluice saw
+sleep 1.2  # the merger publishes once a second
+say "top queries by total time (SHOW QUERIES in the admin console):"
+echo
+PGPASSWORD=postgres "$PSQL" -h 127.0.0.1 -p "$P" -U postgres -X -P pager=off sluice \
+  -c "SHOW QUERIES ORDER BY total_time LIMIT 8" 2>&1 | cut -c1-200 | sed 's/^/    /' || true
+say "pool statistics (SHOW STATS):"
+PGPASSWORD=postgres "$PSQL" -h 127.0.0.1 -p "$P" -U postgres -X -P pager=off sluice \
+  -c "SHOW STATS" 2>&1 | sed 's/^/    /' || true
+
+# 5. Connect yourself
 echo
 say "sluice is running. Connect with:"
 echo
 echo "    PGPASSWORD=postgres psql -h 127.0.0.1 -p $P -U postgres postgres"
+echo "    PGPASSWORD=postgres psql -h 127.0.0.1 -p $P -U postgres sluice     # admin console: SHOW HELP"
+echo "    curl http://127.0.0.1:$H/metrics      # Prometheus"
+echo "    curl http://127.0.0.1:$H/api/v1/queries?order_by=p99&limit=5"
 echo
 if [ "$NO_WAIT" = 1 ]; then
   say "--no-wait: stopping"
