@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end benchmark behind `make bench`: pgbench select-only against PostgreSQL
-# directly, through Sluice and through PgBouncer, interleaved over several rounds.
+# directly, through Sluice (observation on, and a second Sluice with --no-observe) and
+# through PgBouncer, interleaved over several rounds.
 # See bench/README.md for what each column means and how to reproduce a figure.
 #
 # Knobs (environment):
@@ -17,6 +18,8 @@
 #   BENCH_LOG_SAMPLING=0.2  pgbench --sampling-rate for the per-transaction log (p99)
 #   BENCH_SKIP_SLUICE=1     leave Sluice out (e.g. before build/sluice exists)
 #   BENCH_SKIP_PGBOUNCER=1  leave PgBouncer out
+#   BENCH_OBSERVE_OFF=1     also run sluice_noobs (Sluice with --no-observe, own port, same
+#                           pool settings) to report observe on/off; 0: leave it out
 #   BENCH_PGBOUNCER_PREPARED=auto  1: run -M prepared through PgBouncer even when
 #                           it is older than 1.21 (expected to fail); 0: never; auto: >= 1.21
 #   BENCH_SLUICE_ARGS=""    extra arguments for `sluice proxy` (e.g. "--log-level warn")
@@ -51,6 +54,7 @@ BENCH_WARMUP="${BENCH_WARMUP:-5}"
 BENCH_LOG_SAMPLING="${BENCH_LOG_SAMPLING:-0.2}"
 BENCH_SKIP_SLUICE="${BENCH_SKIP_SLUICE:-0}"
 BENCH_SKIP_PGBOUNCER="${BENCH_SKIP_PGBOUNCER:-0}"
+BENCH_OBSERVE_OFF="${BENCH_OBSERVE_OFF:-1}"
 BENCH_PGBOUNCER_PREPARED="${BENCH_PGBOUNCER_PREPARED:-auto}"
 BENCH_SLUICE_ARGS="${BENCH_SLUICE_ARGS:-}"
 BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results}"
@@ -78,6 +82,7 @@ done
 for m in $MODES; do
   case "$m" in simple|extended|prepared) ;; *) die "MODES must list simple, extended or prepared (got '$m')";; esac
 done
+case "$BENCH_OBSERVE_OFF" in 0|1) ;; *) die "BENCH_OBSERVE_OFF must be 0 or 1 (got '$BENCH_OBSERVE_OFF')";; esac
 [[ "$BENCH_LOG_SAMPLING" =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_LOG_SAMPLING must be in (0, 1] (got '$BENCH_LOG_SAMPLING')"
 
 # --- prerequisites ----------------------------------------------------------------------
@@ -90,6 +95,8 @@ if [ "$BENCH_SKIP_SLUICE" != 1 ]; then
   [ -x "$SLUICE_BIN" ] || die "$SLUICE_BIN not found: build it first (make bench builds it),
   or run with BENCH_SKIP_SLUICE=1 to benchmark only PostgreSQL direct and PgBouncer"
   TARGETS+=(sluice)
+  # The same proxy with observation off: the observe on/off column is sluice / sluice_noobs.
+  [ "$BENCH_OBSERVE_OFF" = 1 ] && TARGETS+=(sluice_noobs)
 fi
 if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
   [ -x "$PGBOUNCER_BIN" ] || die "$PGBOUNCER_BIN not found: run scripts/install-deps.sh,
@@ -124,6 +131,7 @@ fi
 WORK="$(mktemp -d -t sluice-bench.XXXXXX)"
 chmod 711 "$WORK"  # the postgres user (PostgreSQL, PgBouncer) must reach its subfolders
 SLUICE_PID=""
+NOOBS_PID=""
 PGB_PID=""
 
 stop_pid() {  # $1 = pid, $2 = signal; waits up to 10 s, then SIGKILL
@@ -145,6 +153,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$SLUICE_PID" INT
+  stop_pid "$NOOBS_PID" INT
   stop_pid "$PGB_PID" TERM
   "$THROWAWAY" stop "$WORK/pg" 2>/dev/null || true
   if [ "$BENCH_KEEP" = 1 ]; then
@@ -207,15 +216,30 @@ fi
 
 # --- Sluice -----------------------------------------------------------------------------
 SLUICE_PORT=""
-start_sluice() {
-  SLUICE_PORT="$(free_port)"
+NOOBS_PORT=""
+LAUNCHED_PORT=""
+LAUNCHED_PID=""
+launch_sluice() {  # $1 = name (log file $WORK/<name>.log), $2... = extra arguments
+  local name="$1"
+  shift
+  LAUNCHED_PORT="$(free_port)"
   # shellcheck disable=SC2086
-  "$SLUICE_BIN" proxy --listen "127.0.0.1:$SLUICE_PORT" \
+  "$SLUICE_BIN" proxy --listen "127.0.0.1:$LAUNCHED_PORT" \
     --target "postgres://postgres:postgres@127.0.0.1:$PGPORT/postgres" \
     --pool-mode transaction --pool-size "$BENCH_POOL_SIZE" --workers "$BENCH_WORKERS" \
-    $BENCH_SLUICE_ARGS >>"$WORK/sluice.log" 2>&1 &
-  SLUICE_PID=$!
-  wait_listen "$SLUICE_PORT" "$SLUICE_PID" sluice "$WORK/sluice.log"
+    "$@" $BENCH_SLUICE_ARGS >>"$WORK/$name.log" 2>&1 &
+  LAUNCHED_PID=$!
+  wait_listen "$LAUNCHED_PORT" "$LAUNCHED_PID" "$name" "$WORK/$name.log"
+}
+start_sluice() {  # observation on (the default)
+  launch_sluice sluice
+  SLUICE_PORT="$LAUNCHED_PORT"
+  SLUICE_PID="$LAUNCHED_PID"
+}
+start_sluice_noobs() {  # the same, with observation off
+  launch_sluice sluice_noobs --no-observe
+  NOOBS_PORT="$LAUNCHED_PORT"
+  NOOBS_PID="$LAUNCHED_PID"
 }
 
 # --- PgBouncer --------------------------------------------------------------------------
@@ -281,6 +305,11 @@ for t in "${TARGETS[@]}"; do
       start_sluice
       smoke sluice "$SLUICE_PORT" "$WORK/sluice.log"
       ;;
+    sluice_noobs)
+      say "starting sluice_noobs (the same with --no-observe)"
+      start_sluice_noobs
+      smoke sluice_noobs "$NOOBS_PORT" "$WORK/sluice_noobs.log"
+      ;;
     pgbouncer)
       say "starting PgBouncer $PGB_VERSION (transaction pool, size $BENCH_POOL_SIZE)"
       start_pgbouncer
@@ -302,6 +331,15 @@ ensure_alive() {  # $1 = target, $2-$4 = round, mode, clients (for the note)
         start_sluice
       fi
       ;;
+    sluice_noobs)
+      if ! kill -0 "$NOOBS_PID" 2>/dev/null; then
+        wait "$NOOBS_PID" 2>/dev/null || true
+        log_tail "$WORK/sluice_noobs.log" "sluice_noobs log"
+        say "sluice_noobs had exited; restarting it"
+        echo "sluice_noobs had exited (found before round $2 $3 -c $4; the run before it may have failed) and was restarted" >>"$WORK/notes"
+        start_sluice_noobs
+      fi
+      ;;
     pgbouncer)
       if ! kill -0 "$PGB_PID" 2>/dev/null; then
         wait "$PGB_PID" 2>/dev/null || true
@@ -318,6 +356,7 @@ target_port() {
   case "$1" in
     direct) echo "$PGPORT" ;;
     sluice) echo "$SLUICE_PORT" ;;
+    sluice_noobs) echo "$NOOBS_PORT" ;;
     pgbouncer) echo "$PGB_PORT" ;;
   esac
 }
@@ -325,6 +364,7 @@ target_pid() {
   case "$1" in
     direct) echo "" ;;
     sluice) echo "$SLUICE_PID" ;;
+    sluice_noobs) echo "$NOOBS_PID" ;;
     pgbouncer) echo "$PGB_PID" ;;
   esac
 }
@@ -469,9 +509,14 @@ fmt() {  # $1 value, $2 printf format
   # shellcheck disable=SC2059  # the format is ours
   if [ "$1" = - ]; then echo "-"; else printf "$2" "$1"; fi
 }
-ratio() {
-  if [ "$1" = - ] || [ "$2" = - ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; fi
+ratio() {  # $1 / $2 as "1.23x"; $3 = decimals (default 2)
+  if [ "$1" = - ] || [ "$2" = - ]; then echo "-"; else awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0) printf "%.*fx", d, a / b; else print "-" }'; fi
 }
+# The issue's target for observation: with it on, Sluice keeps at least this share of the
+# TPS it has with it off (sluice / sluice_noobs).
+OBSERVE_TARGET=0.95
+OBSERVE_RUN=0
+[ "$BENCH_SKIP_SLUICE" != 1 ] && [ "$BENCH_OBSERVE_OFF" = 1 ] && OBSERVE_RUN=1
 
 HOST="$(hostname -s 2>/dev/null || cat /proc/sys/kernel/hostname)"
 HOST="${HOST//[^A-Za-z0-9._-]/_}"
@@ -493,38 +538,62 @@ REPORT="$BENCH_OUT/$STAMP-$HOST$SUFFIX.md"
   echo "- versions: PostgreSQL $PG_VERSION, PgBouncer ${PGB_VERSION:-not run}, sluice $( [ "$BENCH_SKIP_SLUICE" = 1 ] && echo "not run" || echo "$SLUICE_REV")"
   echo "- workload: \`pgbench -n -S -M <mode> -c <clients> -j min($BENCH_THREADS, clients) -T $BENCH_SECONDS\`, scale $BENCH_SCALE, $ROUNDS round(s), targets interleaved and rotated each round, ${BENCH_WARMUP} s warm-up per target"
   echo "- PostgreSQL: throwaway cluster on 127.0.0.1, fsync=off, max_connections=400"
-  [ "$BENCH_SKIP_SLUICE" != 1 ] && echo "- sluice: transaction pooling, pool size $BENCH_POOL_SIZE, $BENCH_WORKERS workers${BENCH_SLUICE_ARGS:+, extra args \`$BENCH_SLUICE_ARGS\`}"
+  [ "$BENCH_SKIP_SLUICE" != 1 ] && echo "- sluice: transaction pooling, pool size $BENCH_POOL_SIZE, $BENCH_WORKERS workers${BENCH_SLUICE_ARGS:+, extra args \`$BENCH_SLUICE_ARGS\`}, observation on (default settings)"
+  [ "$OBSERVE_RUN" = 1 ] && echo "- sluice_noobs: a second sluice process on its own port, the same settings plus \`--no-observe\` (queries forwarded, not fingerprinted or timed)"
   [ "$BENCH_SKIP_PGBOUNCER" != 1 ] && echo "- pgbouncer: pool_mode=transaction, default_pool_size=$BENCH_POOL_SIZE, max_client_conn=1000, auth_type=scram-sha-256$( [ "$PGB_HAS_PREPARED" = 1 ] && echo ", max_prepared_statements=100")"
   echo "- p99 from pgbench per-transaction logs sampled at $BENCH_LOG_SAMPLING; CPU = the proxy process's utime+stime over the whole pgbench run (logins included) per 1,000 transactions"
-  echo "- command: \`BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS CLIENTS=\"$CLIENTS\" MODES=\"$MODES\" BENCH_WORKERS=$BENCH_WORKERS BENCH_POOL_SIZE=$BENCH_POOL_SIZE bench/run.sh\`"
+  echo "- command: \`BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS CLIENTS=\"$CLIENTS\" MODES=\"$MODES\" BENCH_WORKERS=$BENCH_WORKERS BENCH_POOL_SIZE=$BENCH_POOL_SIZE$( [ "$BENCH_SKIP_SLUICE" != 1 ] && echo " BENCH_OBSERVE_OFF=$BENCH_OBSERVE_OFF") bench/run.sh\`"
   echo
   echo "## Median over rounds"
   echo
-  echo "| mode | clients | target | TPS | avg latency ms | p99 latency ms | CPU s / 1000 tx | sluice/pgbouncer TPS | sluice/direct TPS | runs ok |"
-  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| mode | clients | target | TPS | avg latency ms | p99 latency ms | CPU s / 1000 tx | sluice/pgbouncer TPS | sluice/direct TPS | observe on/off | runs ok |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  : >"$WORK/observe_cells"
   for mode in $MODES; do
     for c in $CLIENTS; do
       direct_tps="$(col direct "$mode" "$c" 6)"
       sluice_tps="$(col sluice "$mode" "$c" 6)"
       pgb_tps="$(col pgbouncer "$mode" "$c" 6)"
+      noobs_tps="$(col sluice_noobs "$mode" "$c" 6)"
       for t in "${TARGETS[@]}"; do
         ok="$(awk -F'\t' -v t="$t" -v m="$mode" -v c="$c" '$2 == t && $3 == m && $4 == c && $5 == "ok"' "$WORK/runs.tsv" | wc -l)"
         na="$(awk -F'\t' -v t="$t" -v m="$mode" -v c="$c" '$2 == t && $3 == m && $4 == c && $5 == "n/a"' "$WORK/runs.tsv" | wc -l)"
         if [ "$na" -gt 0 ]; then
-          echo "| $mode | $c | $t | n/a | n/a | n/a | n/a | | | n/a |"
+          echo "| $mode | $c | $t | n/a | n/a | n/a | n/a | | | | n/a |"
           continue
         fi
         tps="$(col "$t" "$mode" "$c" 6)"
-        r_pgb=""; r_dir=""
+        r_pgb=""; r_dir=""; r_obs=""
         if [ "$t" = sluice ]; then
           r_pgb="$(ratio "$sluice_tps" "$pgb_tps")"
           r_dir="$(ratio "$sluice_tps" "$direct_tps")"
           [ "$BENCH_SKIP_PGBOUNCER" = 1 ] && r_pgb="-"
+          if [ "$OBSERVE_RUN" = 1 ]; then
+            r_obs="$(ratio "$sluice_tps" "$noobs_tps" 3)"
+            printf '%s\t%s\t%s\t%s\n' "$mode" "$c" "$sluice_tps" "$noobs_tps" >>"$WORK/observe_cells"
+          fi
         fi
-        echo "| $mode | $c | $t | $(fmt "$tps" '%.0f') | $(fmt "$(col "$t" "$mode" "$c" 7)" '%.3f') | $(fmt "$(col "$t" "$mode" "$c" 8)" '%.3f') | $(if [ "$t" = direct ]; then echo "-"; else fmt "$(col "$t" "$mode" "$c" 9)" '%.4f'; fi) | $r_pgb | $r_dir | $ok/$ROUNDS |"
+        echo "| $mode | $c | $t | $(fmt "$tps" '%.0f') | $(fmt "$(col "$t" "$mode" "$c" 7)" '%.3f') | $(fmt "$(col "$t" "$mode" "$c" 8)" '%.3f') | $(if [ "$t" = direct ]; then echo "-"; else fmt "$(col "$t" "$mode" "$c" 9)" '%.4f'; fi) | $r_pgb | $r_dir | $r_obs | $ok/$ROUNDS |"
       done
     done
   done
+  if [ "$OBSERVE_RUN" = 1 ]; then
+    echo
+    # The verdict per (mode, clients): met, missed, or unknown (a side without a successful run).
+    awk -F'\t' -v target="$OBSERVE_TARGET" '
+      { if ($3 !~ /^[0-9.]+$/ || $4 !~ /^[0-9.]+$/ || $4 + 0 == 0) { unknown = unknown sep_u $1 " -c " $2; sep_u = ", "; next }
+        n++
+        v = $3 / $4
+        if (v >= target) met++; else { missed = missed sep_m sprintf("%s -c %s (%.3fx)", $1, $2, v); sep_m = ", " } }
+      END {
+        printf "Observation overhead: the issue target is observe on/off >= %.2fx (with observation on, Sluice keeps at least %.0f %% of the TPS it has with `--no-observe`). ", target, target * 100
+        if (n == 0) { print "Not measured: no (mode, clients) has a successful run on both sides."; exit }
+        if (met == n) printf "Met in all %d (mode, clients) cells", n
+        else printf "Met in %d of %d (mode, clients) cells; missed: %s", met, n, missed
+        if (unknown != "") printf "; not measured: %s", unknown
+        print "."
+      }' "$WORK/observe_cells"
+  fi
   if [ -s "$WORK/notes" ] || grep -qE $'\t(fail|n/a)\t' "$WORK/runs.tsv"; then
     echo
     echo "## Notes"

@@ -47,12 +47,15 @@ void add_proxy_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tls-key", args->line.tls_key, "Key for TLS toward clients");
   cmd->add_option("--client-tls", args->line.client_tls, "disable | prefer | require (toward clients)");
   cmd->add_option("--server-tls", args->line.server_tls, "disable | prefer | require (toward servers)");
-  cmd->callback([args, &exit_code] {
+  cmd->callback([args, cmd, &exit_code] {
     common::Config config;
     try {
       if (!args->config_file.empty()) {
-        if (!args->line.target.empty() || !args->line.listen.empty())
-          throw common::ConfigError("give either -c FILE or --listen/--target, not both");
+        for (const CLI::Option* opt : cmd->get_options()) {
+          if (opt->count() == 0 || opt->check_lname("config") || opt->check_lname("help")) continue;
+          throw common::ConfigError(opt->get_name() + " cannot be combined with -c FILE: set it in " +
+                                    args->config_file);
+        }
         config = common::load_config_file(args->config_file);
       } else {
         if (args->line.target.empty())

@@ -220,9 +220,12 @@ int ProxyServer::run() {
   signal(SIGPIPE, SIG_IGN);
   uv_loop_init(&m.control);
   if (!m.setup()) {
+    // The loops never ran: run each once here so it closes its handles and frees its memory.
     for (auto& w : m.workers) {
       w->stop();
+      w->run_here();
     }
+    uv_loop_close(&m.control);
     return 1;
   }
   for (auto& w : m.workers) w->start();

@@ -232,7 +232,14 @@ TEST_F(ConfigErrorsTest, CommandLineMistakes) {
     CliRun r = run_sluice({"proxy", "-c", file, "--target", pg().url()});
     ASSERT_FALSE(r.run.timed_out) << "started with both -c and --target";
     EXPECT_EQ(r.run.status.code, 2) << r.run.describe();
-    EXPECT_TRUE(contains(r.err(), "not both")) << r.err();
+    EXPECT_TRUE(contains(r.err(), "--target cannot be combined with -c")) << r.err();
+  }
+  {
+    std::string file = write("good2.toml", base_);
+    CliRun r = run_sluice({"proxy", "-c", file, "--admin-http", "127.0.0.1:1"});
+    ASSERT_FALSE(r.run.timed_out) << "started with both -c and --admin-http";
+    EXPECT_EQ(r.run.status.code, 2) << r.run.describe();
+    EXPECT_TRUE(contains(r.err(), "--admin-http cannot be combined with -c")) << r.err();
   }
   {
     CliRun r = run_sluice(
