@@ -48,9 +48,17 @@ const QueryAnalysis& FingerprintCache::get(std::string_view query) {
   if (shareable) {
     if (const std::ptrdiff_t found = shapes_.find(shape_hash, shape_buffer_); found >= 0) {
       shapes_.touch(static_cast<std::size_t>(found));
+      ++counters_.shape_hits;
+      // Texts that differ only in constants (pgbench -S, ORMs writing literals) mostly come
+      // once: answer from the shape without copying the analysis or storing the text, unless
+      // this exact text was seen recently (then it is worth a text entry).
+      uint64_t& recent = recent_texts_[hash & (kRecentTexts - 1)];
+      if (recent != hash) {
+        recent = hash;
+        return shapes_.value(static_cast<std::size_t>(found));
+      }
       analysis = shapes_.value(static_cast<std::size_t>(found));
       shared = true;
-      ++counters_.shape_hits;
     }
   }
   if (!shared) {

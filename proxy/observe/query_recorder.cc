@@ -17,7 +17,11 @@ void QueryRecorder::record(const CompletedQuery& q) {
   std::string_view normalized;
   // The analysis is needed for the text whenever there is one, and for the id when none was
   // given. The reference stays valid until the next cache_.get(): none below.
-  if (!q.query_text.empty() || fp == 0) {
+  // With the id known (fingerprinted at Parse or on arrival), the text is only needed for a
+  // key the table does not have yet: the table keeps the normalized text of its first call.
+  const bool need_analysis =
+      fp == 0 || (!q.query_text.empty() && table_.find(workload::QueryKeyRef(fp, q.database, q.user)) == nullptr);
+  if (need_analysis) {
     const sql::QueryAnalysis& analysis = cache_.get(q.query_text);
     if (fp == 0) fp = analysis.fingerprint.id;
     normalized = analysis.fingerprint.normalized;

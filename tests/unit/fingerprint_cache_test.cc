@@ -217,8 +217,21 @@ TEST_F(FingerprintCacheShapeTest, TextsDifferingInConstantsShareOneParse) {
   EXPECT_EQ(g_postgres_calls, 1);
   EXPECT_EQ(cache.counters().misses, 4u);
   EXPECT_EQ(cache.counters().shape_hits, 3u);
-  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.size(), 1u);  // texts answered by their shape are not stored on first sight
   EXPECT_EQ(cache.shape_count(), 1u);
+}
+
+TEST_F(FingerprintCacheShapeTest, ShapeAnsweredTextIsStoredWhenItComesAgain) {
+  cache.get("SELECT * FROM t WHERE a = 1");
+  EXPECT_EQ(cache.size(), 1u);
+  cache.get("SELECT * FROM t WHERE a = 2");  // shape hit, one-off so far
+  EXPECT_EQ(cache.size(), 1u);
+  cache.get("SELECT * FROM t WHERE a = 2");  // again: now worth a text entry
+  EXPECT_EQ(cache.size(), 2u);
+  const uint64_t hits = cache.counters().hits;
+  EXPECT_EQ(cache.get("SELECT * FROM t WHERE a = 2").fingerprint.normalized, "SELECT * FROM t WHERE a = $1");
+  EXPECT_EQ(cache.counters().hits, hits + 1);
+  EXPECT_EQ(g_postgres_calls, 1);
 }
 
 TEST_F(FingerprintCacheShapeTest, OtherStructureIsParsedAgain) {
