@@ -30,7 +30,11 @@ FingerprintCache::FingerprintCache(std::size_t capacity, HashFunction hash, Anal
       analyze_(analyze != nullptr ? analyze : &analyze_postgres),
       shape_(shape),
       texts_(capacity),
-      shapes_(capacity) {}
+      shapes_(capacity) {
+  std::size_t slots = 1024;
+  while (slots < 4 * capacity) slots *= 2;
+  recent_texts_.assign(slots, 0);
+}
 
 const QueryAnalysis& FingerprintCache::get(std::string_view query) {
   const uint64_t hash = hash_(query);
@@ -52,9 +56,11 @@ const QueryAnalysis& FingerprintCache::get(std::string_view query) {
       // Texts that differ only in constants (pgbench -S, ORMs writing literals) mostly come
       // once: answer from the shape without copying the analysis or storing the text, unless
       // this exact text was seen recently (then it is worth a text entry).
-      uint64_t& recent = recent_texts_[hash & (kRecentTexts - 1)];
-      if (recent != hash) {
-        recent = hash;
+      // Two slots per hash (i and i ^ 1); a new hash replaces the one not matched last time.
+      const std::size_t i = static_cast<std::size_t>(hash) & (recent_texts_.size() - 1);
+      if (recent_texts_[i] != hash && recent_texts_[i ^ 1] != hash) {
+        recent_texts_[i ^ 1] = recent_texts_[i];
+        recent_texts_[i] = hash;
         return shapes_.value(static_cast<std::size_t>(found));
       }
       analysis = shapes_.value(static_cast<std::size_t>(found));

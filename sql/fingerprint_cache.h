@@ -9,8 +9,8 @@
 //    -> the analysis of the first text of that shape. A new text that only differs from a
 //    known one in its constants (SQL written with literals instead of parameters) is then
 //    answered by our lexer, about 1 us, instead of three parses by libpg_query, about 40 us.
-//    Such a text is stored in the text table only when it comes again soon (a 4,096-slot
-//    array of recent hashes), so a stream of one-off literals does not churn the text table.
+//    Such a text is stored in the text table only when it comes again soon (an array of
+//    recent hashes, 4 x capacity slots), so a stream of one-off literals does not churn it.
 // Keys are whole strings: a 64-bit hash only finds the slot, the stored key decides, so two
 // keys with the same hash never share an entry.
 #pragma once
@@ -122,10 +122,9 @@ class FingerprintCache {
   Table texts_;
   Table shapes_;
   std::string shape_buffer_;  // reused across misses
-  // Hashes of texts answered from the shape table and not stored (one slot per hash bucket):
-  // a text is stored on its second recent sighting.
-  static constexpr std::size_t kRecentTexts = 4096;
-  std::vector<uint64_t> recent_texts_ = std::vector<uint64_t>(kRecentTexts, 0);
+  // Hashes of texts answered from the shape table and not stored (at least 4 x capacity
+  // slots, two per hash): a text is stored on its second recent sighting.
+  std::vector<uint64_t> recent_texts_;
   FingerprintCacheCounters counters_;
 };
 
