@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan test unit-test integration-test demo bench fuzz clean
+.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-lint fuzz clean
 
 all: build
 
@@ -50,6 +50,14 @@ demo: build
 bench: build
 	bench/run.sh
 	$(BUILD_DIR)/bench/sluice_micro_bench --benchmark_min_time=0.2
+
+# Memory under 1,000,000 distinct statements with the default fingerprint cap (bench/README.md).
+bench-cap: build
+	bench/observe_cap.sh
+
+# `sluice lint` on 1,000 generated migration files (target: under 2 s).
+bench-lint: build
+	SLUICE=$(BUILD_DIR)/sluice bench/lint_bench.sh
 
 # libFuzzer on the pure codecs (clang), FUZZ_SECONDS each.
 fuzz: deps

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/lint_command.h"
 #include "cli/proxy_command.h"
 
 int main(int argc, char** argv) {
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   sluice::cli::add_proxy_command(app, exit_code);
+  sluice::cli::add_lint_command(app, exit_code);
   app.set_version_flag("--version", std::string("sluice 0.1.0"));
   try {
     app.parse(argc, argv);

@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and clients used by the tests, the demo and the benchmarks
   postgresql-15 postgresql-client-15 postgresql-15-hypopg pgbouncer openssl procps
+  # MariaDB 10.11 (the MySQL-side test server and client), MySQL Connector/C++ (legacy 1.1 API), sysbench
+  mariadb-server mariadb-client libmysqlcppconn-dev sysbench
 )
 
 missing=()
@@ -38,4 +40,14 @@ if command -v pg_lsclusters >/dev/null; then
   $SUDO pg_ctlcluster 15 main stop 2>/dev/null || true
 fi
 $SUDO service pgbouncer stop >/dev/null 2>&1 || true
+# Same for MariaDB: the package starts mariadbd on 3306 and enables it at boot; the tests start
+# their own throwaway mariadbd (tests/fixtures/mariadb_server.*).
+if dpkg-query -W -f='${Status}' mariadb-server 2>/dev/null | grep -q "install ok installed"; then
+  $SUDO service mariadb stop >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now mariadb >/dev/null 2>&1 || true
+  else
+    $SUDO update-rc.d mariadb disable >/dev/null 2>&1 || true
+  fi
+fi
 echo "install-deps: done"
