@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/config_loader.h"
 #include "common/target_url.h"
 #include "common/logging.h"
@@ -100,9 +101,7 @@ bool ProxyServer::Impl::setup() {
 
 bool ProxyServer::Impl::setup_observation() {
   const auto& cfg = *config;
-  shared.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  shared.started_unix_ms = common::unix_now_ms();
   shared.reload = [this] { return reload(); };
   shared.set_current_config(config);
   if (cfg.observe.enabled) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <variant>
 
+#include "common/clock.h"
 #include "proxy/admin/admin_command.h"
 #include "proxy/admin/live_gather.h"
 #include "proxy/admin/result_set.h"
@@ -45,17 +46,8 @@ std::string tag_bytes(std::string_view tag) {
   return out;
 }
 
-workload::WorkloadTable totals_copy(SharedState& shared) {
-  workload::WorkloadTable copy(1);
-  if (shared.merger) shared.merger->with_totals([&](const workload::WorkloadTable& t) { copy = t; });
-  return copy;
-}
-
 double uptime_seconds(const SharedState& shared) {
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  return double(now - shared.started_unix_ms) / 1000.0;
+  return double(common::unix_now_ms() - shared.started_unix_ms) / 1000.0;
 }
 
 // Sets the pause flag on every worker, then answers once no server of the paused pools is
@@ -129,7 +121,7 @@ void run_admin_command(SharedState& shared, std::string_view sql, Done done) {
       });
       return;
     case AdminVerb::ShowStats:
-      done(result_bytes(show_stats(totals_copy(shared), uptime_seconds(shared))));
+      done(result_bytes(show_stats(shared.merger ? shared.merger->totals() : workload::WorkloadTable(1), uptime_seconds(shared))));
       return;
     case AdminVerb::ShowQueries: {
       if (!shared.merger) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 
+#include "common/clock.h"
 #include "proxy/admin/api_json.h"
 #include "proxy/admin/http_server.h"
 #include "proxy/admin/live_gather.h"
@@ -19,11 +20,6 @@ namespace sluice::proxy::admin {
 namespace {
 constexpr auto kGatherTimeout = std::chrono::milliseconds(2000);
 
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A non-negative integer parameter; fallback when absent, nullopt when malformed.
 std::optional<int64_t> int_param(const HttpRequest& req, std::string_view name, int64_t fallback) {
   std::string text = req.param(name);
@@ -35,9 +31,7 @@ std::optional<int64_t> int_param(const HttpRequest& req, std::string_view name, 
 }
 
 workload::WorkloadTable totals_of(const SharedState& shared) {
-  workload::WorkloadTable copy(1);
-  if (shared.merger) shared.merger->with_totals([&](const workload::WorkloadTable& t) { copy = t; });
-  return copy;
+  return shared.merger ? shared.merger->totals() : workload::WorkloadTable(1);
 }
 }  // namespace
 
@@ -60,7 +54,7 @@ AdminHttp::AdminHttp(SharedState& shared, const common::Endpoint& listen, std::s
       in.store_errors = c.store_errors;
       in.store_disk_bytes = c.store_disk_bytes;
     }
-    in.now_ms = unix_now_ms();
+    in.now_ms = common::unix_now_ms();
     in.uptime_seconds = double(in.now_ms - shared_.started_unix_ms) / 1000.0;
     return HttpReply::text(render_prometheus(in), std::string(kPrometheusContentType));
   };

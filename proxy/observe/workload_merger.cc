@@ -7,23 +7,20 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/clock.h"
 #include "workload/workload_json.h"
 #include "workload/workload_store.h"
 
 namespace sluice::proxy::observe {
 
 namespace {
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 constexpr auto kCollectWait = std::chrono::milliseconds(500);
 }  // namespace
 
 WorkloadMerger::WorkloadMerger(Options options, Collect collect)
     : options_(std::move(options)),
       collect_(std::move(collect)),
-      started_ms_(unix_now_ms()),
+      started_ms_(common::unix_now_ms()),
       totals_(options_.totals_max_entries, options_.series.policy),
       series_(options_.series) {
   if (options_.data_dir.empty()) return;
@@ -93,7 +90,7 @@ void WorkloadMerger::tick() {
     inbox_cv_.wait_for(lock, kCollectWait, [&] { return inbox_.size() >= expected; });
     tables.swap(inbox_);
   }
-  const int64_t now = unix_now_ms();
+  const int64_t now = common::unix_now_ms();
   std::vector<int64_t> rolled;
   {
     std::lock_guard lock(mu_);
@@ -175,9 +172,14 @@ void WorkloadMerger::with_totals(const std::function<void(const workload::Worklo
   f(totals_);
 }
 
+workload::WorkloadTable WorkloadMerger::totals() const {
+  std::lock_guard lock(mu_);
+  return totals_;
+}
+
 nlohmann::json WorkloadMerger::workload_json(int64_t since_ms, bool include_buckets) const {
   std::lock_guard lock(mu_);
-  return workload::workload_response(series_, since_ms, unix_now_ms(), include_buckets);
+  return workload::workload_response(series_, since_ms, common::unix_now_ms(), include_buckets);
 }
 
 MergerCounters WorkloadMerger::counters() const {

@@ -63,6 +63,8 @@ class WorkloadMerger {
 
   // Calls f with the all-time totals, under the merger's lock.
   void with_totals(const std::function<void(const workload::WorkloadTable&)>& f) const;
+  // A copy of the all-time totals, taken under the merger's lock.
+  workload::WorkloadTable totals() const;
   // The body of /api/v1/workload?since=…
   nlohmann::json workload_json(int64_t since_ms, bool include_buckets) const;
   MergerCounters counters() const;

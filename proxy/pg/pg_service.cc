@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "proxy/pg/auth_query.h"
 #include "proxy/pg/client_session.h"
 #include "proxy/pg/codec/message_writer.h"
@@ -13,11 +14,6 @@ namespace sluice::proxy::pg {
 
 namespace {
 constexpr auto kAuthQueryCacheTtl = std::chrono::seconds(30);
-
-int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Connects to a server, sends one CancelRequest and waits for the server to hang up.
 class CancelSender : public net::ConnectionHandler {
@@ -398,7 +394,7 @@ void PgService::collect_live(observe::LiveState& out) const {
     }
     return nullptr;
   };
-  const int64_t wall_offset = unix_ms_now() - int64_t(worker_.now_ms());
+  const int64_t wall_offset = common::unix_now_ms() - int64_t(worker_.now_ms());
   for (const auto& [id, c] : clients_) {
     observe::ClientLive cl;
     c->describe_live(cl);

@@ -3,16 +3,13 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.h"
 #include "proxy/pg/codec/backend_messages.h"
 #include "proxy/pg/codec/frontend_messages.h"
 
 namespace sluice::proxy::pg {
 
 namespace {
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 double ns_to_ms(uint64_t ns) { return double(ns) / 1e6; }
 }  // namespace
 
@@ -162,7 +159,7 @@ void QueryObserver::finish(PendingRequest& r, uint64_t end_ns) {
   q.sqlstate = std::string_view(sqlstate_);
   q.bytes_in = r.bytes_in;
   q.bytes_out = bytes_out_;
-  q.at_ms = unix_now_ms();
+  q.at_ms = common::unix_now_ms();
   if (!r.raw_params.empty()) {
     q.raw_params = r.raw_params;
     q.decode_params = &decode_bind_parameters;
@@ -178,12 +175,12 @@ void QueryObserver::finish(PendingRequest& r, uint64_t end_ns) {
 void QueryObserver::on_server_acquired(uint64_t wait_ns) {
   if (!recorder_) return;
   pending_wait_ns_ += wait_ns;
-  pool_stats().record_acquire(ns_to_ms(wait_ns), unix_now_ms());
+  pool_stats().record_acquire(ns_to_ms(wait_ns), common::unix_now_ms());
 }
 
 void QueryObserver::on_transaction_end() {
   if (!recorder_) return;
-  pool_stats().record_transaction(unix_now_ms());
+  pool_stats().record_transaction(common::unix_now_ms());
 }
 
 }  // namespace sluice::proxy::pg
