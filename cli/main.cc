@@ -3,8 +3,10 @@
 
 #include <iostream>
 
+#include "cli/advisor_command.h"
 #include "cli/lint_command.h"
 #include "cli/proxy_command.h"
+#include "cli/report_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Sluice: a PostgreSQL proxy that pools connections and observes every query"};
@@ -12,6 +14,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   sluice::cli::add_proxy_command(app, exit_code);
   sluice::cli::add_lint_command(app, exit_code);
+  sluice::cli::add_advisor_command(app, exit_code);
+  sluice::cli::add_report_command(app, exit_code);
   app.set_version_flag("--version", std::string("sluice 0.1.0"));
   try {
     app.parse(argc, argv);

@@ -182,7 +182,8 @@ class TomlLoader {
 
     Config config;
     config.source = source_;
-    check_keys(root, "", {"proxy", "auth", "timeouts", "tls", "observe", "admin", "databases", "users"});
+    check_keys(root, "", {"proxy", "auth", "timeouts", "tls", "observe", "admin", "databases", "users", "advisor"});
+    // [advisor] belongs to the sidecar (advisor/advisor_config.h): one file may hold both.
     if (const toml::table* t = section(root, "proxy")) load_proxy(*t, config);
     if (const toml::table* t = section(root, "auth")) load_auth(*t, config);
     if (const toml::table* t = section(root, "timeouts")) load_timeouts(*t, config);

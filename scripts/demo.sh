@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # What `make demo` runs once build/sluice is built: a throwaway PostgreSQL, Sluice in front
-# of it in transaction-pooling mode, a short pgbench through Sluice, then Sluice stays up so
-# you can connect with psql until Ctrl-C. Everything is stopped and removed on exit.
+# of it in transaction-pooling mode, a short pgbench through Sluice, a sample shop application
+# (scripts/demo-app: customers, products, orders with some indexes missing) through Sluice, then
+# the index advisor on what Sluice recorded, with its report in demo-report/ (report.html,
+# report.md, report.json). Sluice stays up so you can connect with psql until Ctrl-C. Everything
+# but the report is stopped and removed on exit.
 #
 #   scripts/demo.sh             run, then wait for Ctrl-C
 #   scripts/demo.sh --no-wait   run, then stop everything and exit (also DEMO_NO_WAIT=1)
 #
 # Knobs: SLUICE_BIN (default build/sluice), PG_BIN (default /usr/lib/postgresql/15/bin),
-#        DEMO_KEEP=1 keeps the temporary folder (logs) at exit.
+#        DEMO_KEEP=1 keeps the temporary folder (logs) at exit, DEMO_REPORT_DIR (default
+#        demo-report), DEMO_APP_SECONDS (default 20) for the shop application's run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +24,7 @@ NO_WAIT="${DEMO_NO_WAIT:-0}"
 for arg in "$@"; do
   case "$arg" in
     --no-wait) NO_WAIT=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -133,8 +137,22 @@ run_pgbench() {  # $1 = title, rest = pgbench options
   fi
   grep -E '^(latency average|tps) = ' "$out" | sed "s/^/demo:   /" || true
 }
-run_pgbench "select-only, 16 clients, simple protocol" -c 16 -j 2 -T 10 -S
+run_pgbench "select-only, 16 clients, simple protocol" -c 16 -j 2 -T 5 -S
 run_pgbench "TPC-B-like, 8 clients, prepared statements" -c 8 -j 2 -T 5 -M prepared
+
+# 3b. The sample application
+APP="$ROOT/scripts/demo-app"
+say "loading the shop application's tables (50k customers, 5k products, 300k orders, 900k order lines)"
+if ! "$PSQL" -h 127.0.0.1 -p "$PGPORT" -U postgres -X -q -v ON_ERROR_STOP=1 -f "$APP/shop_schema.sql" postgres \
+    >"$WORK/shop-load.log" 2>&1; then
+  tail -n 20 "$WORK/shop-load.log" >&2
+  die "loading scripts/demo-app/shop_schema.sql failed"
+fi
+APP_SECONDS="${DEMO_APP_SECONDS:-20}"
+run_pgbench "the shop application, 8 clients, extended protocol, ${APP_SECONDS} s" -c 8 -j 2 -T "$APP_SECONDS" -M extended \
+  -f "$APP/shop_customer_orders.pgbench@20" -f "$APP/shop_order_detail.pgbench@20" \
+  -f "$APP/shop_category_page.pgbench@20" -f "$APP/shop_pending_orders.pgbench@5" \
+  -f "$APP/shop_customer_profile.pgbench@30" -f "$APP/shop_checkout.pgbench@10"
 
 # 4. What sluice saw
 sleep 1.2  # the merger publishes once a second
@@ -145,6 +163,21 @@ PGPASSWORD=postgres "$PSQL" -h 127.0.0.1 -p "$P" -U postgres -X -P pager=off slu
 say "pool statistics (SHOW STATS):"
 PGPASSWORD=postgres "$PSQL" -h 127.0.0.1 -p "$P" -U postgres -X -P pager=off sluice \
   -c "SHOW STATS" 2>&1 | sed 's/^/    /' || true
+
+# 4b. The index advisor on what sluice recorded
+REPORT_DIR="${DEMO_REPORT_DIR:-$ROOT/demo-report}"
+say "running the index advisor: workload from sluice's admin HTTP, what-if costing with HypoPG, validation by real execution"
+if ! "$SLUICE_BIN" advisor --once --proxy "http://127.0.0.1:$H" \
+    --target "postgres://postgres:postgres@127.0.0.1:$PGPORT/postgres" --validate --out "$REPORT_DIR" \
+    >"$WORK/advisor.out" 2>"$WORK/advisor.err"; then
+  cat "$WORK/advisor.err" >&2
+  die "the advisor failed"
+fi
+sed 's/^/    /' "$WORK/advisor.err"
+echo
+sed 's/^/    /' "$WORK/advisor.out"
+echo
+say "the report: $REPORT_DIR/report.html (also report.md and report.json; kept after the demo)"
 
 # 5. Connect yourself
 echo

@@ -11,6 +11,8 @@ PACKAGES=(
   libcli11-dev libssl-dev libxxhash-dev libpg-query-dev librocksdb-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # headless browser check of the advisor's HTML report
+  chromium
   # servers and clients used by the tests, the demo and the benchmarks
   postgresql-15 postgresql-client-15 postgresql-15-hypopg pgbouncer openssl procps
   # MariaDB 10.11 (the MySQL-side test server and client), MySQL Connector/C++ (legacy 1.1 API), sysbench

@@ -1,0 +1,258 @@
+#include "advisor/advisor_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <stdexcept>
+
+#include <libpq-fe.h>
+
+#include "common/clock.h"
+#include "optimizer/drop_candidates.h"
+#include "optimizer/index_candidates.h"
+#include "optimizer/index_size_estimate.h"
+#include "optimizer/whatif_coster.h"
+#include "schema/pg_catalog.h"
+
+namespace sluice::advisor {
+
+namespace {
+
+uint64_t fnv1a(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string run_id_for(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string database_of(const std::string& conninfo_or_url) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &err);
+  if (options == nullptr) {
+    std::string message = err ? err : "cannot parse";
+    PQfreemem(err);
+    throw std::runtime_error("target " + conninfo_or_url.substr(0, conninfo_or_url.find('@')) + "...: " + message);
+  }
+  std::string db, user;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    if (std::string_view(o->keyword) == "dbname") db = o->val;
+    if (std::string_view(o->keyword) == "user") user = o->val;
+  }
+  PQconninfoFree(options);
+  return db.empty() ? user : db;
+}
+
+std::string human_bytes(int64_t bytes) {
+  char buf[32];
+  if (bytes >= (1LL << 30)) std::snprintf(buf, sizeof buf, "%.1f GB", double(bytes) / double(1LL << 30));
+  else if (bytes >= (1LL << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", double(bytes) / double(1LL << 20));
+  else std::snprintf(buf, sizeof buf, "%.0f kB", double(bytes) / 1024.0);
+  return buf;
+}
+
+double finite_or(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
+
+}  // namespace
+
+std::string suggestion_id(const std::string& index_key) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(fnv1a(index_key) & 0xffffffffu));
+  return buf;
+}
+
+std::string describe_target(const std::string& conninfo_or_url) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &err);
+  if (options == nullptr) {
+    PQfreemem(err);
+    return "(unparsable target)";
+  }
+  std::string host = "localhost", port = "5432", db;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string_view k(o->keyword);
+    if (k == "host" || (k == "hostaddr" && host == "localhost")) host = o->val;
+    if (k == "port") port = o->val;
+    if (k == "dbname") db = o->val;
+  }
+  PQconninfoFree(options);
+  return host + ":" + port + "/" + db;
+}
+
+AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t now_ms = common::unix_now_ms();
+
+  AdvisorReport report;
+  report.run_id = run_id_for(now_ms);
+  report.generated_at_ms = now_ms;
+  report.sluice_version = "0.1.0";
+  report.target = describe_target(options.target);
+  report.mode = options.mode;
+  report.validated = options.validate;
+  for (const auto& s : options.sources) report.proxies.push_back(s.location);
+
+  // 1. The workload.
+  say("pulling the workload from " + std::to_string(options.sources.size()) + " source(s)");
+  PulledWorkload pulled = pull_workload(options.sources, now_ms - options.window_ms);
+  report.workload_since_ms = pulled.since_ms;
+  report.workload_until_ms = pulled.until_ms;
+  report.warnings = pulled.warnings;
+  report.queries_seen = pulled.table.size();
+  report.database = database_of(options.target);
+  std::vector<optimizer::AdvisedQuery> queries = advised_queries(pulled.table, report.database);
+  if (queries.size() > options.max_queries) {
+    report.warnings.push_back("advised the " + std::to_string(options.max_queries) + " most expensive of " +
+                              std::to_string(queries.size()) + " queries");
+    queries.resize(options.max_queries);
+  }
+  report.queries_advised = queries.size();
+  for (const auto& q : queries) report.total_calls += q.calls;
+  say(std::to_string(queries.size()) + " queries on database " + report.database + " (" +
+      std::to_string(report.total_calls) + " calls)");
+
+  // 2. The catalog.
+  say("reading the catalog of " + report.target);
+  schema::PgCatalog catalog = schema::load_pg_catalog(options.target);
+  report.database_bytes = catalog.database_bytes;
+
+  // 3. Candidates, costing, selection.
+  optimizer::CandidateSet candidates = optimizer::generate_candidates(queries, catalog);
+  for (auto& c : candidates.candidates) c.estimated_size_bytes = optimizer::estimate_btree_size_bytes(c.index, catalog);
+  report.candidates = candidates.candidates.size();
+  report.candidates_covered = candidates.covered_by_existing;
+  const int64_t budget = options.budget_bytes
+                             ? *options.budget_bytes
+                             : static_cast<int64_t>(double(catalog.database_bytes) * options.budget_fraction);
+  say(std::to_string(candidates.candidates.size()) + " candidate indexes (" +
+      std::to_string(candidates.covered_by_existing) + " already covered); budget " + human_bytes(budget));
+  optimizer::WhatIfCoster coster(options.target);
+  optimizer::SelectionOptions selection_options = options.selection;
+  selection_options.budget_bytes = budget;
+  optimizer::Selection selection = optimizer::select_indexes(queries, candidates, coster, selection_options);
+  report.budget_bytes = selection.budget_bytes;
+  report.used_bytes = selection.used_bytes;
+  report.workload_cost_before = selection.workload_cost_before;
+  report.workload_cost_after = selection.workload_cost_after;
+  report.uncostable_queries = selection.uncostable_queries;
+  report.whatif_calls = coster.stats().whatif_calls;
+  report.whatif_cache_hits = coster.stats().cache_hits;
+  say(std::to_string(selection.chosen.size()) + " indexes chosen (" + std::to_string(report.whatif_calls) +
+      " what-if calls, " + std::to_string(report.whatif_cache_hits) + " from the cache)");
+
+  // 4. Validation by real execution.
+  std::optional<optimizer::ValidationReport> validation;
+  if (options.validate && !selection.chosen.empty()) {
+    const std::string& where = options.validate_target.empty() ? options.target : options.validate_target;
+    say("validating " + std::to_string(selection.chosen.size()) + " indexes on " + describe_target(where) +
+        " (CREATE INDEX CONCURRENTLY, timed runs)");
+    validation = optimizer::validate_indexes(where, queries, selection, options.validation);
+  }
+
+  // 5. Assemble.
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const auto& q = queries[i];
+    ReportQuery rq;
+    rq.id = q.id;
+    rq.database = q.database;
+    rq.text = q.normalized_text;
+    if (const auto* s = q.usable_sample()) rq.sample_text = s->query;
+    rq.calls = q.calls;
+    rq.total_ms = q.total_ms;
+    rq.mean_ms = q.mean_ms;
+    rq.p99_ms = q.p99_ms;
+    double before = i < selection.cost_before.size() ? selection.cost_before[i] : NAN;
+    double after = i < selection.cost_after.size() ? selection.cost_after[i] : NAN;
+    rq.costed = std::isfinite(before);
+    rq.cost_before = finite_or(before, 0);
+    rq.cost_after = finite_or(after, rq.cost_before);
+    if (!rq.costed) rq.cost_error = "could not be explained";
+    report.queries.push_back(std::move(rq));
+  }
+  for (std::size_t c = 0; c < selection.chosen.size(); ++c) {
+    const auto& chosen = selection.chosen[c];
+    Suggestion s;
+    s.id = suggestion_id(chosen.index.key());
+    s.table = chosen.index.schema + "." + chosen.index.table;
+    s.columns = chosen.index.columns;
+    s.create_statement = chosen.index.create_statement(true);
+    s.size_bytes = chosen.size_bytes;
+    s.benefit = chosen.benefit;
+    s.maintenance_cost = chosen.maintenance_cost;
+    s.write_rows = chosen.write_rows;
+    if (chosen.replaces) s.replaces = chosen.replaces->key();
+    s.reason = chosen.reason;
+    std::map<std::size_t, const optimizer::QueryMeasurement*> measured;
+    if (validation) {
+      for (const auto& v : validation->indexes) {
+        if (!(v.index == chosen.index)) continue;
+        s.validation.ran = true;
+        s.validation.kept = v.kept;
+        s.validation.verdict = v.verdict;
+        s.validation.build_ms = v.build_ms;
+        s.validation.actual_size_bytes = v.actual_size_bytes;
+        s.validation.error = v.error;
+        for (const auto& m : v.measurements) {
+          measured[m.query] = &m;
+          ValidationEvidence::Run run;
+          run.query_id = m.query < queries.size() ? queries[m.query].id : "";
+          run.before_runs_ms = m.before_runs;
+          run.after_runs_ms = m.after_runs;
+          run.before_ms = m.before_ms;
+          run.after_ms = m.after_ms;
+          s.validation.runs.push_back(std::move(run));
+        }
+        if (!v.kept) s.status = "rejected-by-validation";
+      }
+    }
+    for (const auto& h : chosen.helps) {
+      QueryGain g;
+      g.query_id = h.query < queries.size() ? queries[h.query].id : "";
+      g.cost_before = h.before;
+      g.cost_after = h.after;
+      if (auto it = measured.find(h.query); it != measured.end()) {
+        g.measured_before_ms = it->second->before_ms;
+        g.measured_after_ms = it->second->after_ms;
+      }
+      s.gains.push_back(std::move(g));
+    }
+    report.suggestions.push_back(std::move(s));
+  }
+  for (const auto& r : selection.rejected) report.rejected.push_back({r.index.display(), r.reason});
+
+  for (const auto& d : optimizer::find_drop_candidates(catalog)) {
+    DropSuggestion ds;
+    ds.table = d.schema + "." + d.table;
+    ds.index = d.index;
+    ds.size_bytes = d.size_bytes;
+    ds.idx_scan = d.idx_scan;
+    ds.reason = std::string(optimizer::to_string(d.reason));
+    ds.covered_by = d.covered_by;
+    ds.drop_statement = d.drop_statement;
+    ds.explanation = d.explanation;
+    report.drops.push_back(std::move(ds));
+  }
+  report.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  say("done in " + std::to_string(static_cast<int64_t>(report.wall_ms)) + " ms");
+  return report;
+}
+
+}  // namespace sluice::advisor
