@@ -145,6 +145,13 @@ std::string fmt_saving(double before, double after) {
   return fmt_fixed((before - after) / before * 100, 1) + "%";
 }
 
+// "88.3% faster" or "1.6% slower" for a measured change.
+std::string fmt_speed_change(double before, double after) {
+  if (!std::isfinite(before) || !std::isfinite(after) || before <= 0) return "n/a";
+  const double change = (before - after) / before * 100;
+  return change >= 0 ? fmt_fixed(change, 1) + "% faster" : fmt_fixed(-change, 1) + "% slower";
+}
+
 std::string fmt_span(int64_t ms) {
   if (ms <= 0) return "";
   const int64_t minutes = ms / 60'000;
@@ -477,7 +484,7 @@ void render_validation(std::string& out, const ValidationEvidence& v) {
   for (const auto& run : v.runs) {
     out += "<tr><td class=\"mono\">" + esc(run.query_id) + "</td><td class=\"n\">" + esc(fmt_ms(run.before_ms)) +
            "</td><td class=\"n\">" + esc(fmt_ms(run.after_ms)) + "</td><td class=\"n\">" +
-           esc(fmt_saving(run.before_ms, run.after_ms)) + " faster</td><td class=\"mono\">" +
+           esc(fmt_speed_change(run.before_ms, run.after_ms)) + "</td><td class=\"mono\">" +
            esc(list(run.before_runs_ms)) + "</td><td class=\"mono\">" + esc(list(run.after_runs_ms)) + "</td></tr>\n";
   }
   out += "</tbody></table>\n";

@@ -67,8 +67,9 @@ void print_summary(const advisor::AdvisorReport& r, const std::string& out) {
               static_cast<unsigned long long>(r.whatif_calls), static_cast<unsigned long long>(r.whatif_cache_hits),
               r.wall_ms / 1000.0);
   for (const auto& s : r.suggestions) {
-    std::printf("  [%s] %s%s\n", s.id.c_str(), s.create_statement.c_str(),
-                s.status == "rejected-by-validation" ? "   (rejected by validation)" : "");
+    std::printf("  [%s] %s\n", s.id.c_str(), s.create_statement.c_str());
+    std::printf("             %s\n", s.reason.c_str());
+    if (s.validation.ran) std::printf("             validation: %s\n", s.validation.verdict.c_str());
   }
   for (const auto& d : r.drops) std::printf("  drop? %s (%s, %s)\n", d.index.c_str(), d.reason.c_str(), human_bytes(d.size_bytes).c_str());
   for (const auto& w : r.warnings) std::printf("  warning: %s\n", w.c_str());
