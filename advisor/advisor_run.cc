@@ -147,6 +147,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   optimizer::WhatIfCoster coster(options.target);
   optimizer::SelectionOptions selection_options = options.selection;
   selection_options.budget_bytes = budget;
+  selection_options.catalog = &catalog;
   optimizer::Selection selection = optimizer::select_indexes(queries, candidates, coster, selection_options);
   report.budget_bytes = selection.budget_bytes;
   report.used_bytes = selection.used_bytes;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "sql/column_usage.h"
 #include "sql/statement_info.h"
 #include "workload/workload_json.h"
 
@@ -133,6 +134,7 @@ std::vector<optimizer::AdvisedQuery> advised_queries(const workload::WorkloadTab
     q.rows = stats.rows;
     q.kind = info.kind;
     q.tables = std::move(info.tables);
+    if (q.kind == sql::StatementKind::Write) q.updated_columns = sql::column_usage_postgres(text).updated_columns;
     out.push_back(std::move(q));
   }
   // The same fingerprint from several users is one query for the optimizer: merge by id.

@@ -28,6 +28,7 @@ struct AdvisedQuery {
   int64_t rows = 0;
   sql::StatementKind kind = sql::StatementKind::Unknown;
   std::vector<std::string> tables;  // as sql::describe_postgres names them
+  std::vector<std::string> updated_columns;  // UPDATE ... SET targets (sql::ColumnUsage)
 
   // The sample when it has real values (not redacted), else nullptr.
   const workload::QuerySample* usable_sample() const {

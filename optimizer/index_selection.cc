@@ -1,6 +1,7 @@
 #include "optimizer/index_selection.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -57,12 +58,71 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+struct UpkeepFactor {
+  double index_writes = 1;  // index entries written per row the statement writes
+  bool breaks_hot = false;
+};
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool names_any(const std::vector<std::string>& columns, const std::vector<std::string>& set_columns) {
+  for (const auto& c : columns) {
+    for (const auto& u : set_columns) {
+      if (same_name(c, u)) return true;
+    }
+  }
+  return false;
+}
+
+// What one more index costs a write statement per row. INSERT / DELETE: one entry. UPDATE: while
+// its updates are HOT (no index of the table has a set column) an index on other columns costs
+// nothing and an index on a set column costs every index of the table plus the heap; once they
+// are full updates anyway, one entry.
+UpkeepFactor upkeep_factor(const AdvisedQuery& q, const IndexDefinition& index, const schema::PgCatalog* catalog) {
+  UpkeepFactor f;
+  if (q.updated_columns.empty()) return f;
+  const bool touches = names_any(index.columns, q.updated_columns);
+  if (catalog == nullptr) {
+    f.index_writes = touches ? 2.0 : 1.0;
+    return f;
+  }
+  const schema::PgTable* table = schema::find_table(*catalog, index.schema + "." + index.table);
+  if (table == nullptr) return f;
+  bool already_full = false;
+  for (const auto& existing : table->indexes) {
+    for (const auto& key : existing.columns) {
+      if (key.expression || std::find_if(q.updated_columns.begin(), q.updated_columns.end(), [&](const std::string& u) {
+                              return same_name(u, key.name);
+                            }) != q.updated_columns.end()) {
+        already_full = true;  // an expression key may read a set column: assume it does
+      }
+    }
+  }
+  if (already_full) {
+    f.index_writes = 1.0;
+  } else if (touches) {
+    f.index_writes = static_cast<double>(table->indexes.size()) + 2.0;  // every index, this one, the heap
+    f.breaks_hot = true;
+  } else {
+    f.index_writes = 0.0;
+  }
+  return f;
+}
+
 // One candidate through the greedy rounds.
 struct CandidateState {
   const IndexDefinition* index = nullptr;
   std::string key;
   std::vector<std::size_t> affected;  // queries whose plans it can change, ascending
   double write_rows = 0;
+  double upkeep_rows = 0;  // rows x index writes each costs (HOT-aware)
+  bool breaks_hot = false;
   int64_t size = 0;
   bool sized = false;
 
@@ -134,7 +194,11 @@ Selection select_greedy(const std::vector<AdvisedQuery>& queries, const Candidat
         if (aq.tables.empty() || !references_table(aq, *s.index)) continue;
         s.affected.push_back(q);
         if (aq.is_write()) {
-          s.write_rows += static_cast<double>(aq.rows > 0 ? static_cast<uint64_t>(aq.rows) : aq.calls);
+          const double rows = static_cast<double>(aq.rows > 0 ? static_cast<uint64_t>(aq.rows) : aq.calls);
+          const UpkeepFactor f = upkeep_factor(aq, *s.index, options.catalog);
+          s.write_rows += rows;
+          s.upkeep_rows += rows * f.index_writes;
+          s.breaks_hot = s.breaks_hot || f.breaks_hot;
         }
       }
       std::sort(s.affected.begin(), s.affected.end());
@@ -195,7 +259,7 @@ Selection select_greedy(const std::vector<AdvisedQuery>& queries, const Candidat
     }
     set.push_back(*s.index);
     s.extra_bytes = s.size - replaced_size;
-    s.maintenance_delta = s.replaces ? 0.0 : s.write_rows * options.maintenance_cost_per_row;
+    s.maintenance_delta = s.replaces ? 0.0 : s.upkeep_rows * options.maintenance_cost_per_row;
 
     s.benefit = 0;
     s.new_costs.clear();
@@ -226,7 +290,8 @@ Selection select_greedy(const std::vector<AdvisedQuery>& queries, const Candidat
     c.size_bytes = s.size;
     c.benefit = s.benefit;
     c.write_rows = s.write_rows;
-    c.maintenance_cost = s.write_rows * options.maintenance_cost_per_row;
+    c.breaks_hot_updates = s.breaks_hot;
+    c.maintenance_cost = s.upkeep_rows * options.maintenance_cost_per_row;
     ++step;
     for (const auto& [q, cost] : s.new_costs) {
       if (cost != current[q]) {
@@ -376,6 +441,7 @@ Selection select_greedy(const std::vector<AdvisedQuery>& queries, const Candidat
     if (c.replaces) reason += "; replaces " + c.replaces->display();
     if (c.write_rows > 0) {
       reason += "; upkeep " + number(c.maintenance_cost) + " for " + number(c.write_rows) + " rows written";
+      if (c.breaks_hot_updates) reason += " (its column is updated: those updates stop being HOT)";
     }
     c.reason = std::move(reason);
   }

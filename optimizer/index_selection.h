@@ -24,14 +24,19 @@
 #include "optimizer/index_candidates.h"
 #include "optimizer/index_definition.h"
 #include "optimizer/whatif_coster.h"
+#include "schema/pg_catalog.h"
 
 namespace sluice::optimizer {
 
 struct SelectionOptions {
   int64_t budget_bytes = 0;  // storage for new indexes (the caller: 25% of the database by default)
   // Planner cost units charged per row written to the table, per index (an index insertion is a
-  // B-tree descent plus a leaf write; default about one random page).
+  // B-tree descent plus a leaf write; default about one random page). UPDATEs are HOT-aware:
+  // an index on none of the columns an UPDATE sets costs it nothing while its updates are HOT
+  // (no existing index covers a set column); an index on a set column makes them full updates,
+  // charged for every index of the table plus the heap. Needs `catalog` (else: one per row).
   double maintenance_cost_per_row = 4.0;
+  const schema::PgCatalog* catalog = nullptr;
   // A candidate must save at least this fraction of the whole workload's weighted cost.
   double min_relative_gain = 0.001;
   std::size_t max_indexes = 50;
@@ -49,6 +54,7 @@ struct ChosenIndex {
   double benefit = 0;             // weighted cost saved when chosen (calls x cost units)
   double maintenance_cost = 0;    // weighted cost added to writes
   double write_rows = 0;          // rows written to the table by the workload
+  bool breaks_hot_updates = false;  // indexes a column UPDATEs set while they are HOT
   std::vector<QueryCostChange> helps;  // queries whose cost drops with the final selection
   std::optional<IndexDefinition> replaces;  // a chosen index this one extended
   std::string reason;             // one sentence: why this index

@@ -189,6 +189,7 @@ class Walker {
     }
     usage.uses = std::move(uses_);
     usage.tables = std::move(tables_);
+    usage.updated_columns = std::move(updated_);
     return usage;
   }
 
@@ -317,7 +318,17 @@ class Walker {
       for (const Json& item : *from) register_from(item, depth + 1);
       for (const Json& item : *from) process_from(item, depth + 1);
     }
-    if (const Json* target = array_field(s, "targetList")) expressions(*target, depth + 1);
+    if (const Json* target = array_field(s, "targetList")) {
+      for (const Json& item : *target) {
+        const Json* res = as(item, "ResTarget");
+        if (res == nullptr) continue;
+        if (auto name = res->find("name"); name != res->end() && name->is_string()) {
+          std::string column = name->get<std::string>();
+          if (std::find(updated_.begin(), updated_.end(), column) == updated_.end()) updated_.push_back(column);
+        }
+      }
+      expressions(*target, depth + 1);
+    }
     if (const Json* where = field(s, "whereClause")) predicate(*where, false, depth + 1);
     if (const Json* returning = array_field(s, "returningList")) expressions(*returning, depth + 1);
   }
@@ -755,6 +766,7 @@ class Walker {
   std::vector<Frame> frames_;
   std::vector<ColumnUse> uses_;
   std::vector<std::string> tables_;
+  std::vector<std::string> updated_;  // UPDATE ... SET target names
   int scope_counter_ = 0;
   bool pending_semi_join_ = false;
 };

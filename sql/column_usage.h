@@ -41,6 +41,9 @@ struct ColumnUsage {
   std::vector<ColumnUse> uses;      // in order of appearance, exact duplicates removed
   std::vector<std::string> tables;  // every relation referenced, as written, each once
   bool parsed = false;              // false when the parser rejected the text (then uses is empty)
+  // UPDATE ... SET targets (column names as written, first name of each target), in order: an
+  // index on one of them turns the statement's HOT updates into full ones (optimizer upkeep).
+  std::vector<std::string> updated_columns;
 };
 
 // Walks SELECT (with subqueries, CTEs, UNION branches), UPDATE and DELETE (WHERE clauses) and

@@ -2,6 +2,7 @@
 // shared PostgreSQL 15 of the test binary, in a database of this suite's own. Candidates are
 // written by hand here (candidate generation has tests of its own).
 #include "optimizer/index_selection.h"
+#include "schema/pg_catalog.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -272,6 +273,49 @@ TEST_F(IndexSelectionTest, RejectsAnIndexWhoseWriteUpkeepOutweighsItsGain) {
   ASSERT_EQ(chosen_keys(t), std::vector<std::string>{"public.events(kind)"}) << describe(t);
   EXPECT_EQ(t.chosen[0].write_rows, 10);
   EXPECT_DOUBLE_EQ(t.chosen[0].maintenance_cost, 10 * opts.maintenance_cost_per_row);
+}
+
+TEST_F(IndexSelectionTest, UpdatesOfAnIndexedColumnLoseHotAndPayForEveryIndex) {
+  WhatIfCoster coster(url());
+  const schema::PgCatalog catalog = schema::load_pg_catalog(url());
+  // A frequent UPDATE of status (HOT today: no index has status) beside a rarer read on status.
+  std::vector<AdvisedQuery> queries = {
+      query("b1c2d3e4f5a60718", "SELECT id FROM orders WHERE status = 'refunded'", 200, {"orders"}),
+      query("c2d3e4f5a6071829", "UPDATE orders SET status = 'shipped' WHERE id = 77", 60'000, {"orders"},
+            sql::StatementKind::Write, 60'000),
+      query("d3e4f5a60718293a", "SELECT id FROM orders WHERE customer_id = 42", 200, {"orders"}),
+  };
+  queries[1].updated_columns = {"status"};
+  CandidateSet cands;
+  cands.candidates = {candidate("orders", {"status"}, {0}), candidate("orders", {"customer_id"}, {2})};
+  SelectionOptions opts;
+  opts.budget_bytes = kLargeBudget;
+  opts.catalog = &catalog;
+  const Selection s = select_indexes(queries, cands, coster, opts);
+  // customer_id is not a set column: the UPDATE stays HOT, the index costs it nothing.
+  ASSERT_EQ(chosen_keys(s), std::vector<std::string>{"public.orders(customer_id)"}) << describe(s);
+  EXPECT_DOUBLE_EQ(s.chosen[0].maintenance_cost, 0.0);
+  EXPECT_FALSE(s.chosen[0].breaks_hot_updates);
+  // status is: every row updated would write every index (the primary key and this one) and the heap.
+  const auto* r = rejected(s, "public.orders(status)");
+  ASSERT_NE(r, nullptr) << describe(s);
+  EXPECT_NE(r->reason.find("write upkeep"), std::string::npos) << r->reason;
+  EXPECT_NE(r->reason.find(std::to_string(3 * 60'000 * static_cast<int>(opts.maintenance_cost_per_row)).substr(0, 3)),
+            std::string::npos)
+      << r->reason;
+
+  // Without the catalog the model cannot tell HOT from not: one entry per row, the old behaviour.
+  SelectionOptions blind = opts;
+  blind.catalog = nullptr;
+  const Selection t = select_indexes(queries, cands, coster, blind);
+  bool customer_chosen = false;
+  for (const auto& c : t.chosen) {
+    if (c.index.key() == "public.orders(customer_id)") {
+      customer_chosen = true;
+      EXPECT_DOUBLE_EQ(c.maintenance_cost, 60'000 * opts.maintenance_cost_per_row);
+    }
+  }
+  EXPECT_TRUE(customer_chosen) << describe(t);
 }
 
 TEST_F(IndexSelectionTest, ManyQueriesStayFast) {

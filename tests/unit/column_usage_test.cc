@@ -274,3 +274,16 @@ TEST(ColumnUsage, DeepNestingDoesNotCrash) {
 
 }  // namespace
 }  // namespace sluice::sql
+
+namespace sluice::sql {
+namespace {
+
+TEST(ColumnUsageUpdated, SetTargetsOfAnUpdateInOrder) {
+  ColumnUsage u = column_usage_postgres("UPDATE orders SET status = 'x', total = total + 1, status = 'y' WHERE id = 3");
+  EXPECT_EQ(u.updated_columns, (std::vector<std::string>{"status", "total"}));
+  EXPECT_TRUE(column_usage_postgres("SELECT status FROM orders WHERE id = 1").updated_columns.empty());
+  EXPECT_TRUE(column_usage_postgres("INSERT INTO orders (status) VALUES ('a')").updated_columns.empty());
+}
+
+}  // namespace
+}  // namespace sluice::sql
