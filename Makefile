@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-lint fuzz clean
+.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-many bench-idle bench-latency bench-lint bench-advisor fuzz clean
 
 all: build
 
@@ -55,9 +55,26 @@ bench: build
 bench-cap: build
 	bench/observe_cap.sh
 
+# 1,000 active clients on a pool of 20, Sluice and PgBouncer: p50/p99, per-client spread (bench/README.md).
+bench-many: build
+	SLUICE_BIN=$(BUILD_DIR)/sluice bench/many_clients.sh
+
+# Proxy memory per idle client connection at 10,000 connections (target: <= 4 KiB).
+bench-idle: build
+	SLUICE_BIN=$(BUILD_DIR)/sluice IDLE_TOOL=$(BUILD_DIR)/bench/idle_clients bench/idle_clients.sh
+
+# p50 latency at one client: direct, Sluice, PgBouncer (target: Sluice within 30 us of PgBouncer).
+bench-latency: build
+	SLUICE_BIN=$(BUILD_DIR)/sluice bench/latency_1client.sh
+
 # `sluice lint` on 1,000 generated migration files (target: under 2 s).
 bench-lint: build
 	SLUICE=$(BUILD_DIR)/sluice bench/lint_bench.sh
+
+# The index advisor against two baselines on a TPC-H-like data set, at 5/10/25/50% budgets,
+# plus a 1,000-fingerprint scale check (bench/README.md, "Index advisor evaluation").
+bench-advisor: build
+	SLUICE_BIN=$(BUILD_DIR)/sluice EVAL_BIN=$(BUILD_DIR)/bench/sluice_advisor_eval bench/advisor_eval.sh
 
 # libFuzzer on the pure codecs (clang), FUZZ_SECONDS each.
 fuzz: deps
