@@ -24,6 +24,7 @@
 #   ADV_EVAL_TIMEOUT=2700       seconds for the evaluation step (the rest is bounded too)
 #   ADV_OUT=bench/results       where the report goes
 #   ADV_KEEP=1                  keep the temporary folder (logs, workload, reports) at exit
+#   ADV_VALIDATE=1              Sluice runs with validation (build, time, drop what does not help); 0: estimates only
 #   SLUICE_BIN, EVAL_BIN, PG_BIN  build/sluice, build/bench/sluice_advisor_eval,
 #                                 /usr/lib/postgresql/15/bin
 set -Eeuo pipefail
@@ -230,7 +231,7 @@ git diff --quiet HEAD 2>/dev/null || REV="$REV (uncommitted changes)"
   echo "- timing: each instance $ADV_WARMUP warm-up + $ADV_RUNS timed runs on a direct connection, median; writes inside BEGIN ... ROLLBACK; weight = how often the instance was sent"
   echo "- baselines: (a) every column a query filters or joins on (sql::column_usage_postgres, equality/range/join), one single-column index each, unless an existing index starts with it; (b) Dexter-style: each read query alone, HypoPG single and two-column candidates from its own filtered columns, the best accepted when it cuts that query's cost by >= 50%. Both are cut to the budget when larger (a: by the calls x cost of the queries using the column, b: by weighted saving)"
   echo "- slower >10%: templates whose calls-weighted measured time grew by more than 10% and by more than 0.1 ms per call (target 0)"
-  echo "- command: \`ADV_SF=$ADV_SF ADV_BUDGETS=$ADV_BUDGETS ADV_RUNS=$ADV_RUNS ADV_WARMUP=$ADV_WARMUP ADV_SCALE_QUERIES=$ADV_SCALE_QUERIES bench/advisor_eval.sh\` (\`make bench-advisor\`); evaluation $EVAL_STATUS in $EVAL_S s, whole run $(secs_since "$T_ALL") s"
+  echo "- command: \`ADV_VALIDATE=${ADV_VALIDATE:-1} ADV_SF=$ADV_SF ADV_BUDGETS=$ADV_BUDGETS ADV_RUNS=$ADV_RUNS ADV_WARMUP=$ADV_WARMUP ADV_SCALE_QUERIES=$ADV_SCALE_QUERIES bench/advisor_eval.sh\` (\`make bench-advisor\`); evaluation $EVAL_STATUS in $EVAL_S s, whole run $(secs_since "$T_ALL") s"
   echo
   if [ -s "$WORK/eval.md" ]; then cat "$WORK/eval.md"; else echo "Evaluation: $EVAL_STATUS (no results)."; fi
   if [ -n "$SCALE_MD" ]; then

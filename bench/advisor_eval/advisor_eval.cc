@@ -454,6 +454,7 @@ struct Config {
   int64_t budget_bytes = 0;
   std::string note;
   int64_t advisor_bytes = -1;  // Sluice only: used_bytes as the advisor itself estimated them
+  int rejected_by_validation = 0;  // Sluice only: suggestions validation dropped
 };
 
 std::string config_key(const std::vector<opt::IndexDefinition>& indexes) {
@@ -621,8 +622,13 @@ Config Evaluator::sluice(int64_t budget_bytes, const std::string& label) {
   options.sources = {adv::WorkloadSource{workload_file_, ""}};
   options.target = target_;
   options.budget_bytes = budget_bytes;
-  options.validate = false;
-  say("sluice advisor, budget " + mb(budget_bytes) + " MB ...");
+  // ADV_VALIDATE=1 (the default): the advisor's full path, each suggestion built and timed by
+  // validation (optimizer/index_validation) and dropped when it does not measurably help.
+  const char* validate_env = std::getenv("ADV_VALIDATE");
+  options.validate = validate_env == nullptr || std::string(validate_env) != "0";
+  options.validation.warmup_runs = 1;
+  options.validation.timed_runs = 3;
+  say("sluice advisor, budget " + mb(budget_bytes) + " MB" + (options.validate ? ", with validation" : "") + " ...");
   adv::AdvisorReport report = adv::run_advisor(options, [](const std::string& line) { say("  advisor: " + line); });
   std::set<std::string> replaced;
   for (const auto& s : report.suggestions)
@@ -638,13 +644,21 @@ Config Evaluator::sluice(int64_t budget_bytes, const std::string& label) {
     }
     opt::IndexDefinition def{schema_name, table, s.columns};
     if (replaced.count(def.key())) continue;
+    if (s.status == "rejected-by-validation") {
+      ++c.rejected_by_validation;
+      continue;
+    }
     c.indexes.push_back(def);
   }
   c.est_bytes = est_size(c.indexes);
   c.advisor_bytes = report.used_bytes;
   c.plan_ms = report.wall_ms;
   c.whatif_calls = report.whatif_calls;
-  say("  " + std::to_string(c.indexes.size()) + " indexes, " + mb(c.est_bytes) + " MB estimated, " +
+  if (c.rejected_by_validation > 0) {
+    c.note = std::to_string(c.rejected_by_validation) + " suggestion(s) rejected by validation";
+  }
+  say("  " + std::to_string(c.indexes.size()) + " indexes (" + std::to_string(c.rejected_by_validation) +
+      " rejected by validation), " + mb(c.est_bytes) + " MB estimated, " +
       fmt("%.1f", report.wall_ms / 1000) + " s, " + std::to_string(report.whatif_calls) + " what-if calls");
   sluice_runs_[budget_bytes] = c;
   return c;
