@@ -4,13 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <stdexcept>
 
 #include <libpq-fe.h>
 
+#include "advisor/report_format.h"
 #include "common/clock.h"
+#include "common/stable_hash.h"
 #include "optimizer/drop_candidates.h"
 #include "optimizer/index_candidates.h"
 #include "optimizer/index_size_estimate.h"
@@ -20,24 +21,6 @@
 namespace sluice::advisor {
 
 namespace {
-
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string run_id_for(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
 
 std::string database_of(const std::string& conninfo_or_url) {
   char* err = nullptr;
@@ -57,21 +40,13 @@ std::string database_of(const std::string& conninfo_or_url) {
   return db.empty() ? user : db;
 }
 
-std::string human_bytes(int64_t bytes) {
-  char buf[32];
-  if (bytes >= (1LL << 30)) std::snprintf(buf, sizeof buf, "%.1f GB", double(bytes) / double(1LL << 30));
-  else if (bytes >= (1LL << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", double(bytes) / double(1LL << 20));
-  else std::snprintf(buf, sizeof buf, "%.0f kB", double(bytes) / 1024.0);
-  return buf;
-}
-
 double finite_or(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
 
 }  // namespace
 
 std::string suggestion_id(const std::string& index_key) {
   char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(fnv1a(index_key) & 0xffffffffu));
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(common::stable_hash(index_key) & 0xffffffffu));
   return buf;
 }
 
@@ -102,7 +77,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   const int64_t now_ms = common::unix_now_ms();
 
   AdvisorReport report;
-  report.run_id = run_id_for(now_ms);
+  report.run_id = common::format_utc(now_ms, "%Y%m%dT%H%M%SZ");
   report.generated_at_ms = now_ms;
   report.sluice_version = "0.1.0";
   report.target = describe_target(options.target);
@@ -143,7 +118,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
                              ? *options.budget_bytes
                              : static_cast<int64_t>(double(catalog.database_bytes) * options.budget_fraction);
   say(std::to_string(candidates.candidates.size()) + " candidate indexes (" +
-      std::to_string(candidates.covered_by_existing) + " already covered); budget " + human_bytes(budget));
+      std::to_string(candidates.covered_by_existing) + " already covered); budget " + report_format::fmt_bytes(budget));
   optimizer::WhatIfCoster coster(options.target);
   optimizer::SelectionOptions selection_options = options.selection;
   selection_options.budget_bytes = budget;

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -14,22 +13,13 @@
 
 namespace sluice::advisor {
 
-namespace {
-
-std::string iso_time(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
-
 nlohmann::json to_json(const AuditEntry& e) {
-  nlohmann::json j = {{"at", iso_time(e.at_ms)}, {"at_ms", e.at_ms},   {"action", e.action},
-                      {"level", e.level},        {"actor", e.actor},   {"outcome", e.outcome}};
+  nlohmann::json j = {{"at", common::format_utc(e.at_ms, "%Y-%m-%dT%H:%M:%SZ")},
+                      {"at_ms", e.at_ms},
+                      {"action", e.action},
+                      {"level", e.level},
+                      {"actor", e.actor},
+                      {"outcome", e.outcome}};
   if (!e.suggestion.empty()) j["suggestion"] = e.suggestion;
   if (!e.statement.empty()) j["statement"] = e.statement;
   if (!e.detail.empty()) j["detail"] = e.detail;

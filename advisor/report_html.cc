@@ -3,12 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <string_view>
 
+#include "advisor/report_format.h"
+
 namespace sluice::advisor {
 namespace {
+
+using report_format::fmt_bytes;
+using report_format::fmt_cost;
+using report_format::fmt_duration;
+using report_format::fmt_fixed;
+using report_format::fmt_int;
+using report_format::fmt_ms;
+using report_format::fmt_saving;
+using report_format::fmt_uint;
+using report_format::fmt_utc_seconds;
 
 // ---------------------------------------------------------------------------------------------
 // Text and numbers
@@ -66,85 +77,6 @@ std::string truncate(std::string_view s, size_t max_chars) {
   return line;
 }
 
-std::string group_digits(const std::string& digits) {
-  std::string out;
-  const size_t n = digits.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string fmt_int(int64_t v) {
-  if (v < 0) return "-" + group_digits(std::to_string(-(v + 1) + uint64_t(1)));
-  return group_digits(std::to_string(v));
-}
-
-std::string fmt_uint(uint64_t v) { return group_digits(std::to_string(v)); }
-
-// Fixed decimals with thousands separators; "n/a" for NaN and infinities.
-std::string fmt_fixed(double v, int decimals) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
-  std::string s = buf;
-  const size_t dot = s.find('.');
-  std::string whole = s.substr(0, dot);
-  std::string frac = dot == std::string::npos ? "" : s.substr(dot);
-  const bool negative = v < 0 && s.find_first_not_of("0.") != std::string::npos;
-  return (negative ? "-" : "") + group_digits(whole) + frac;
-}
-
-std::string fmt_ms(double ms) {
-  if (!std::isfinite(ms)) return "n/a";
-  return fmt_fixed(ms, 2) + " ms";
-}
-
-std::string fmt_ms(const std::optional<double>& ms) { return ms ? fmt_ms(*ms) : "\u2014"; }
-
-// Longer spans read better in seconds and minutes.
-std::string fmt_duration(double ms) {
-  if (!std::isfinite(ms)) return "n/a";
-  if (ms < 1000) return fmt_ms(ms);
-  if (ms < 60'000) return fmt_fixed(ms / 1000, 2) + " s";
-  const auto total_s = int64_t(ms / 1000);
-  if (total_s < 3600) return std::to_string(total_s / 60) + " min " + std::to_string(total_s % 60) + " s";
-  return fmt_int(total_s / 3600) + " h " + std::to_string(total_s % 3600 / 60) + " min";
-}
-
-// Planner costs: two decimals while small, whole numbers once they are large.
-std::string fmt_cost(double c) { return fmt_fixed(c, std::isfinite(c) && std::fabs(c) < 1000 ? 2 : 0); }
-
-std::string fmt_bytes(int64_t bytes) {
-  if (bytes < 0) return "n/a";
-  if (bytes < 1024) return fmt_int(bytes) + " B";
-  static const char* const units[] = {"kB", "MB", "GB", "TB", "PB"};
-  double v = double(bytes) / 1024;
-  size_t u = 0;
-  while (v >= 1024 && u + 1 < std::size(units)) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt_fixed(v, v < 100 ? 1 : 0) + " " + units[u];
-}
-
-std::string fmt_utc(int64_t unix_ms) {
-  if (unix_ms <= 0) return "n/a";
-  const std::time_t t = std::time_t(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
-// "82.3%" of before saved; "n/a" when before is not a positive number.
-std::string fmt_saving(double before, double after) {
-  if (!std::isfinite(before) || !std::isfinite(after) || before <= 0) return "n/a";
-  return fmt_fixed((before - after) / before * 100, 1) + "%";
-}
-
 // "88.3% faster" or "1.6% slower" for a measured change.
 std::string fmt_speed_change(double before, double after) {
   if (!std::isfinite(before) || !std::isfinite(after) || before <= 0) return "n/a";
@@ -163,8 +95,8 @@ std::string fmt_span(int64_t ms) {
 
 std::string workload_window(const AdvisorReport& r) {
   if (r.workload_since_ms <= 0 && r.workload_until_ms <= 0) return "everything recorded";
-  std::string out = (r.workload_since_ms > 0 ? fmt_utc(r.workload_since_ms) : "the start") + " \u2192 " +
-                    (r.workload_until_ms > 0 ? fmt_utc(r.workload_until_ms) : "now");
+  std::string out = (r.workload_since_ms > 0 ? fmt_utc_seconds(r.workload_since_ms) : "the start") + " \u2192 " +
+                    (r.workload_until_ms > 0 ? fmt_utc_seconds(r.workload_until_ms) : "now");
   if (r.workload_since_ms > 0 && r.workload_until_ms > r.workload_since_ms) {
     out += " (" + fmt_span(r.workload_until_ms - r.workload_since_ms) + ")";
   }
@@ -393,7 +325,7 @@ void meta_row(std::string& out, const std::string& key, const std::string& value
 void render_header(std::string& out, const AdvisorReport& r) {
   out += "<header>\n<h1>Sluice index advice</h1>\n<dl class=\"meta\">\n";
   meta_row(out, "Run", "<span class=\"mono\">" + esc(r.run_id) + "</span>");
-  meta_row(out, "Generated", esc(fmt_utc(r.generated_at_ms)));
+  meta_row(out, "Generated", esc(fmt_utc_seconds(r.generated_at_ms)));
   meta_row(out, "Target",
            "<span class=\"mono\">" + esc(r.target) + "</span>" +
                (r.database.empty() ? "" : " (database <span class=\"mono\">" + esc(r.database) + "</span>)"));

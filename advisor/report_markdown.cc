@@ -1,14 +1,23 @@
 #include "advisor/report_markdown.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <string_view>
 
+#include "advisor/report_format.h"
+
 namespace sluice::advisor {
 namespace {
+
+using report_format::fmt_bytes;
+using report_format::fmt_cost;
+using report_format::fmt_duration;
+using report_format::fmt_fixed;
+using report_format::fmt_int;
+using report_format::fmt_ms;
+using report_format::fmt_saving;
+using report_format::fmt_uint;
+using report_format::fmt_utc_minutes;
 
 // A pull request comment should stay short: long lists are cut with a note.
 constexpr size_t kMaxGainsPerSuggestion = 15;
@@ -84,80 +93,10 @@ std::string sql_block(std::string_view statement) {
   return fence + "sql\n" + body + "\n" + fence + "\n";
 }
 
-std::string group_digits(const std::string& digits) {
-  std::string out;
-  const size_t n = digits.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string fmt_uint(uint64_t v) { return group_digits(std::to_string(v)); }
-
-std::string fmt_int(int64_t v) {
-  if (v < 0) return "-" + group_digits(std::to_string(uint64_t(-(v + 1)) + 1));
-  return group_digits(std::to_string(v));
-}
-
-std::string fmt_fixed(double v, int decimals) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
-  std::string s = buf;
-  const size_t dot = s.find('.');
-  const bool negative = v < 0 && s.find_first_not_of("0.") != std::string::npos;
-  return (negative ? "-" : "") + group_digits(s.substr(0, dot)) + (dot == std::string::npos ? "" : s.substr(dot));
-}
-
-std::string fmt_ms(double ms) { return std::isfinite(ms) ? fmt_fixed(ms, 2) + " ms" : "n/a"; }
-
-std::string fmt_ms(const std::optional<double>& ms) { return ms ? fmt_ms(*ms) : "\u2014"; }
-
-std::string fmt_duration(double ms) {
-  if (!std::isfinite(ms)) return "n/a";
-  if (ms < 1000) return fmt_ms(ms);
-  if (ms < 60'000) return fmt_fixed(ms / 1000, 2) + " s";
-  const auto total_s = int64_t(ms / 1000);
-  if (total_s < 3600) return std::to_string(total_s / 60) + " min " + std::to_string(total_s % 60) + " s";
-  return fmt_int(total_s / 3600) + " h " + std::to_string(total_s % 3600 / 60) + " min";
-}
-
-std::string fmt_cost(double c) { return fmt_fixed(c, std::isfinite(c) && std::fabs(c) < 1000 ? 2 : 0); }
-
-std::string fmt_bytes(int64_t bytes) {
-  if (bytes < 0) return "n/a";
-  if (bytes < 1024) return fmt_int(bytes) + " B";
-  static const char* const units[] = {"kB", "MB", "GB", "TB", "PB"};
-  double v = double(bytes) / 1024;
-  size_t u = 0;
-  while (v >= 1024 && u + 1 < std::size(units)) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt_fixed(v, v < 100 ? 1 : 0) + " " + units[u];
-}
-
-std::string fmt_utc(int64_t unix_ms) {
-  if (unix_ms <= 0) return "n/a";
-  const std::time_t t = std::time_t(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
-std::string fmt_saving(double before, double after) {
-  if (!std::isfinite(before) || !std::isfinite(after) || before <= 0) return "n/a";
-  return fmt_fixed((before - after) / before * 100, 1) + "%";
-}
-
 std::string workload_window(const AdvisorReport& r) {
   if (r.workload_since_ms <= 0 && r.workload_until_ms <= 0) return "everything recorded";
-  return (r.workload_since_ms > 0 ? fmt_utc(r.workload_since_ms) : "the start") + " \u2192 " +
-         (r.workload_until_ms > 0 ? fmt_utc(r.workload_until_ms) : "now");
+  return (r.workload_since_ms > 0 ? fmt_utc_minutes(r.workload_since_ms) : "the start") + " \u2192 " +
+         (r.workload_until_ms > 0 ? fmt_utc_minutes(r.workload_until_ms) : "now");
 }
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
@@ -168,7 +107,7 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 
 void render_summary(std::string& out, const AdvisorReport& r) {
   out += "## Sluice index advice\n\n";
-  out += "Run " + code(r.run_id) + ", generated " + fmt_utc(r.generated_at_ms) + " against " + code(r.target);
+  out += "Run " + code(r.run_id) + ", generated " + fmt_utc_minutes(r.generated_at_ms) + " against " + code(r.target);
   if (r.database_bytes > 0) out += " (" + fmt_bytes(r.database_bytes) + ")";
   out += ". Workload: " + workload_window(r) + ". Mode: **" + md(r.mode) + "**.\n\n";
   out += "- **Queries advised:** " + fmt_uint(r.queries_advised) + " of " + fmt_uint(r.queries_seen) + " seen, " +

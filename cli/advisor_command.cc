@@ -15,6 +15,7 @@
 #include "advisor/advisor_service.h"
 #include "advisor/audit_log.h"
 #include "advisor/report_files.h"
+#include "advisor/report_format.h"
 #include "advisor/trust_ladder.h"
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,7 @@ namespace sluice::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using advisor::report_format::fmt_bytes;
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
@@ -49,21 +51,13 @@ struct AdvisorArgs {
   std::string action_id;  // approve / undo
 };
 
-std::string human_bytes(int64_t bytes) {
-  char buf[32];
-  if (bytes >= (1LL << 30)) std::snprintf(buf, sizeof buf, "%.1f GB", double(bytes) / double(1LL << 30));
-  else if (bytes >= (1LL << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", double(bytes) / double(1LL << 20));
-  else std::snprintf(buf, sizeof buf, "%.0f kB", double(bytes) / 1024.0);
-  return buf;
-}
-
 void print_summary(const advisor::AdvisorReport& r, const std::string& out) {
   double saved = r.workload_cost_before > 0 ? 100.0 * (1.0 - r.workload_cost_after / r.workload_cost_before) : 0;
   std::printf("advised %llu queries (%llu calls) on %s: %zu index suggestion(s) using %s of a %s budget, estimated "
               "workload cost -%.1f%%; %zu drop candidate(s); %llu what-if calls (%llu cached) in %.1f s\n",
               static_cast<unsigned long long>(r.queries_advised), static_cast<unsigned long long>(r.total_calls),
-              r.target.c_str(), r.suggestions.size(), human_bytes(r.used_bytes).c_str(),
-              human_bytes(r.budget_bytes).c_str(), saved, r.drops.size(),
+              r.target.c_str(), r.suggestions.size(), fmt_bytes(r.used_bytes).c_str(),
+              fmt_bytes(r.budget_bytes).c_str(), saved, r.drops.size(),
               static_cast<unsigned long long>(r.whatif_calls), static_cast<unsigned long long>(r.whatif_cache_hits),
               r.wall_ms / 1000.0);
   for (const auto& s : r.suggestions) {
@@ -71,7 +65,7 @@ void print_summary(const advisor::AdvisorReport& r, const std::string& out) {
     std::printf("             %s\n", s.reason.c_str());
     if (s.validation.ran) std::printf("             validation: %s\n", s.validation.verdict.c_str());
   }
-  for (const auto& d : r.drops) std::printf("  drop? %s (%s, %s)\n", d.index.c_str(), d.reason.c_str(), human_bytes(d.size_bytes).c_str());
+  for (const auto& d : r.drops) std::printf("  drop? %s (%s, %s)\n", d.index.c_str(), d.reason.c_str(), fmt_bytes(d.size_bytes).c_str());
   for (const auto& w : r.warnings) std::printf("  warning: %s\n", w.c_str());
   std::printf("report: %s\n", (fs::path(out) / "report.html").string().c_str());
 }

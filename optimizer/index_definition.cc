@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/stable_hash.h"
+
 namespace sluice::optimizer {
 
 std::string quote_identifier(std::string_view name) {
@@ -19,16 +21,6 @@ std::string quote_identifier(std::string_view name) {
 }
 
 namespace {
-
-// FNV-1a, 64 bit: stable across builds and platforms (names and ids must not change).
-uint64_t stable_hash(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string joined(const std::vector<std::string>& parts, std::string_view sep, bool quote) {
   std::string out;
@@ -60,7 +52,7 @@ std::string IndexDefinition::name() const {
   if (full.size() <= kMaxName) return full;
   const std::string k = key();
   char hash[9];
-  std::snprintf(hash, sizeof hash, "%08x", static_cast<unsigned>(stable_hash(k) & 0xffffffffu));
+  std::snprintf(hash, sizeof hash, "%08x", static_cast<unsigned>(common::stable_hash(k) & 0xffffffffu));
   // keep whole UTF-8 characters: cut before a continuation byte
   std::size_t keep = kMaxName - 1 - 8 - 4;  // "_" + hash + "_idx"
   while (keep > 0 && (static_cast<unsigned char>(full[keep]) & 0xC0) == 0x80) --keep;
