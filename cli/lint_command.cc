@@ -73,10 +73,6 @@ int run_lint(const LintArgs& args) {
     if (!s) return usage("--fail-on must be error, warning or notice (got '" + args.fail_on + "')");
     fail_on = *s;
   }
-  if (options.dialect == lint::Dialect::MySql && !lint::mysql_lint_available()) {
-    return usage("--dialect mysql is not built yet");
-  }
-
   lint::LiveOptions live;
   live.db_url = args.db;
   live.workload = args.workload;

@@ -10,10 +10,7 @@
 #include "schema/lint/pg_parse.h"
 #include "schema/lint/pg_rules.h"
 
-#if __has_include("schema/lint/mysql_lint.h")
 #include "schema/lint/mysql_lint.h"
-#define SLUICE_HAVE_MYSQL_LINT 1
-#endif
 
 namespace sluice::schema::lint {
 
@@ -87,14 +84,6 @@ void lint_pg_text(const std::string& path, const std::string& text, const LintOp
   sort_by_position(out.findings, first);
 }
 
-bool mysql_lint_available() {
-#ifdef SLUICE_HAVE_MYSQL_LINT
-  return true;
-#else
-  return false;
-#endif
-}
-
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const std::string& p : paths) {
@@ -129,7 +118,6 @@ LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& 
       lint_pg_text(path, text, options, result);
       continue;
     }
-#ifdef SLUICE_HAVE_MYSQL_LINT
     LintResult one;
     MysqlLintOptions mysql_options;
     if (options.mysql8) mysql_options.flavor = mysql::Flavor::MySQL8;
@@ -140,9 +128,6 @@ LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& 
     }
     sort_by_position(result.findings, first);
     result.errors.insert(result.errors.end(), one.errors.begin(), one.errors.end());
-#else
-    result.errors.push_back(ParseError{SourceLocation{path, 0, 0}, "the MySQL checker is not built yet"});
-#endif
   }
   if (files_linted != nullptr) *files_linted = linted;
   return result;

@@ -26,9 +26,6 @@ struct LintOptions {
 // excludes and severity overrides are applied (path excludes are the caller's: lint_paths).
 void lint_pg_text(const std::string& path, const std::string& text, const LintOptions& options, LintResult& out);
 
-// Whether this build has the MySQL checker (schema/lint/mysql_lint.h).
-bool mysql_lint_available();
-
 // Directories replaced by their *.sql files (recursively, sorted); files as given.
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths);
 

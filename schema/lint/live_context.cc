@@ -9,10 +9,7 @@
 #include "schema/lint/pg_live_catalog.h"
 #include "schema/lint/workload_refs.h"
 
-#if __has_include("schema/lint/mysql_table_sizes.h")
 #include "schema/lint/mysql_table_sizes.h"
-#define SLUICE_HAVE_MYSQL_TABLE_SIZES 1
-#endif
 
 namespace sluice::schema::lint {
 
@@ -87,15 +84,11 @@ void add_live_context(LintResult& result, const LiveOptions& options) {
                                              .count();
   if (options.mysql) {
     if (!options.db_url.empty()) {
-#ifdef SLUICE_HAVE_MYSQL_TABLE_SIZES
       try {
         add_mysql_table_sizes(result, options.db_url, th);
       } catch (const std::exception& e) {
         throw std::runtime_error(std::string("--db: ") + e.what());
       }
-#else
-      throw std::runtime_error("--db for --dialect mysql is not built");
-#endif
     }
     if (!options.workload.empty()) throw std::runtime_error("--workload is for --dialect postgres only");
     return;
