@@ -85,4 +85,30 @@ std::string fmt_saving(double before, double after) {
   return fmt_fixed((before - after) / before * 100, 1) + "%";
 }
 
+std::string one_line(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string truncate(std::string_view s, std::size_t max_chars) {
+  std::string line = one_line(s);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (chars == max_chars) return line.substr(0, i) + "\u2026";
+    ++chars;
+  }
+  return line;
+}
+
 }  // namespace sluice::advisor::report_format

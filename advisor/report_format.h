@@ -1,9 +1,11 @@
 // Number, size and time formatting shared by the advisor's reports (HTML, Markdown) and the CLI.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice::advisor::report_format {
 
@@ -42,5 +44,11 @@ std::string fmt_utc_minutes(int64_t unix_ms);
 
 // The share of before saved: "82.3%"; "n/a" when before is not a positive number.
 std::string fmt_saving(double before, double after);
+
+// Whitespace runs (newlines included) as one space, so a query fits on one line.
+std::string one_line(std::string_view s);
+
+// one_line(s) cut to at most max_chars UTF-8 code points (never half of one), "…" when cut.
+std::string truncate(std::string_view s, std::size_t max_chars);
 
 }  // namespace sluice::advisor::report_format

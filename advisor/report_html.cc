@@ -12,6 +12,8 @@ namespace sluice::advisor {
 namespace {
 
 using report_format::fmt_bytes;
+using report_format::one_line;
+using report_format::truncate;
 using report_format::fmt_cost;
 using report_format::fmt_duration;
 using report_format::fmt_fixed;
@@ -48,34 +50,7 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-// Whitespace runs (newlines included) become one space, so a query fits on one line.
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
 
-// At most max_chars characters (UTF-8 code points, never cutting one in half), with an ellipsis
-// when something was cut.
-std::string truncate(std::string_view s, size_t max_chars) {
-  std::string line = one_line(s);
-  size_t chars = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;  // continuation byte
-    if (chars == max_chars) return line.substr(0, i) + "\u2026";
-    ++chars;
-  }
-  return line;
-}
 
 // "88.3% faster" or "1.6% slower" for a measured change.
 std::string fmt_speed_change(double before, double after) {

@@ -10,6 +10,8 @@ namespace sluice::advisor {
 namespace {
 
 using report_format::fmt_bytes;
+using report_format::one_line;
+using report_format::truncate;
 using report_format::fmt_cost;
 using report_format::fmt_duration;
 using report_format::fmt_fixed;
@@ -25,32 +27,7 @@ constexpr size_t kMaxDrops = 30;
 constexpr size_t kMaxRejected = 20;
 constexpr size_t kMaxTextChars = 100;
 
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
 
-// At most max_chars UTF-8 code points, with an ellipsis when cut.
-std::string truncate(std::string_view s, size_t max_chars) {
-  std::string line = one_line(s);
-  size_t chars = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;
-    if (chars == max_chars) return line.substr(0, i) + "\u2026";
-    ++chars;
-  }
-  return line;
-}
 
 // Plain text (paragraphs and table cells): one line, Markdown and HTML punctuation backslash-escaped,
 // so a '|' never splits a table cell and '<' never opens a tag.
