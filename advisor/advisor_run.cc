@@ -7,38 +7,21 @@
 #include <map>
 #include <stdexcept>
 
-#include <libpq-fe.h>
 
 #include "advisor/report_format.h"
 #include "common/clock.h"
 #include "common/stable_hash.h"
+#include "common/target_url.h"
 #include "optimizer/drop_candidates.h"
 #include "optimizer/index_candidates.h"
 #include "optimizer/index_size_estimate.h"
 #include "optimizer/whatif_coster.h"
 #include "schema/pg_catalog.h"
+#include "schema/pg_conninfo.h"
 
 namespace sluice::advisor {
 
 namespace {
-
-std::string database_of(const std::string& conninfo_or_url) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &err);
-  if (options == nullptr) {
-    std::string message = err ? err : "cannot parse";
-    PQfreemem(err);
-    throw std::runtime_error("target " + conninfo_or_url.substr(0, conninfo_or_url.find('@')) + "...: " + message);
-  }
-  std::string db, user;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    if (std::string_view(o->keyword) == "dbname") db = o->val;
-    if (std::string_view(o->keyword) == "user") user = o->val;
-  }
-  PQconninfoFree(options);
-  return db.empty() ? user : db;
-}
 
 double finite_or(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
 
@@ -51,22 +34,7 @@ std::string suggestion_id(const std::string& index_key) {
 }
 
 std::string describe_target(const std::string& conninfo_or_url) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &err);
-  if (options == nullptr) {
-    PQfreemem(err);
-    return "(unparsable target)";
-  }
-  std::string host = "localhost", port = "5432", db;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    std::string_view k(o->keyword);
-    if (k == "host" || (k == "hostaddr" && host == "localhost")) host = o->val;
-    if (k == "port") port = o->val;
-    if (k == "dbname") db = o->val;
-  }
-  PQconninfoFree(options);
-  return host + ":" + port + "/" + db;
+  return schema::parse_pg_conninfo(conninfo_or_url).describe();
 }
 
 AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress) {
@@ -92,7 +60,9 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   report.workload_until_ms = pulled.until_ms;
   report.warnings = pulled.warnings;
   report.queries_seen = pulled.table.size();
-  report.database = database_of(options.target);
+  const schema::PgConninfo target = schema::parse_pg_conninfo(options.target);
+  if (!target.parsed) throw std::runtime_error("--target: invalid connection string: " + common::mask_url_password(target.parse_error));
+  report.database = target.dbname.empty() ? target.user : target.dbname;
   std::vector<optimizer::AdvisedQuery> queries = advised_queries(pulled.table, report.database);
   if (queries.size() > options.max_queries) {
     report.warnings.push_back("advised the " + std::to_string(options.max_queries) + " most expensive of " +

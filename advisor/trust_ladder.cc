@@ -13,6 +13,7 @@
 
 #include "advisor/advisor_run.h"
 #include "common/clock.h"
+#include "optimizer/index_definition.h"
 
 namespace sluice::advisor {
 
@@ -101,15 +102,11 @@ std::vector<std::string> ActionQueue::enqueue(const AdvisorReport& report) {
     q.id = s.id;
     q.table = s.table;
     q.create_statement = s.create_statement;
-    // the drop statement names the index the create statement builds
-    std::string schema = s.table.substr(0, s.table.find('.'));
-    auto name_start = s.create_statement.find("EXISTS \"");
-    std::string name;
-    if (name_start != std::string::npos) {
-      name_start += 8;
-      name = s.create_statement.substr(name_start, s.create_statement.find("\" ON ", name_start) - name_start);
-    }
-    q.drop_statement = "DROP INDEX CONCURRENTLY IF EXISTS \"" + schema + "\".\"" + name + "\"";
+    // The index the create statement builds, named the same way (IndexDefinition::name()).
+    const auto dot = s.table.find('.');
+    const optimizer::IndexDefinition index{dot == std::string::npos ? "public" : s.table.substr(0, dot),
+                                           dot == std::string::npos ? s.table : s.table.substr(dot + 1), s.columns};
+    q.drop_statement = index.drop_statement(true);
     q.run_id = report.run_id;
     q.queued_at_ms = report.generated_at_ms;
     q.evidence = {{"reason", s.reason},

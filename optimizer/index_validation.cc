@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/target_url.h"
+#include "schema/pg_conninfo.h"
 
 namespace sluice::optimizer {
 
@@ -62,40 +63,13 @@ std::string scrubbed(std::string text, const std::string& secret) {
 }
 
 // host, port, dbname and password as the caller wrote them (URL or key=value), when they parse.
-struct ConnTarget {
-  bool parsed = false;
-  std::string host, port, dbname, user, password;
-  std::string parse_error;
-};
-
-ConnTarget parse_target(const std::string& conninfo_or_url) {
-  ConnTarget t;
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo_or_url.c_str(), &err);
-  if (opts == nullptr) {
-    t.parse_error = err != nullptr ? trimmed(err) : "out of memory";
-    if (err != nullptr) PQfreemem(err);
-    return t;
-  }
-  t.parsed = true;
-  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    const std::string_view k = o->keyword;
-    if (k == "host" || (k == "hostaddr" && t.host.empty())) t.host = o->val;
-    if (k == "port") t.port = o->val;
-    if (k == "dbname") t.dbname = o->val;
-    if (k == "user") t.user = o->val;
-    if (k == "password") t.password = o->val;
-  }
-  PQconninfoFree(opts);
-  return t;
-}
+using ConnTarget = schema::PgConninfo;
 
 // One direct connection to the database under validation.
 class Session {
  public:
   explicit Session(const std::string& conninfo_or_url) {
-    const ConnTarget target = parse_target(conninfo_or_url);
+    const ConnTarget target = schema::parse_pg_conninfo(conninfo_or_url);
     if (!target.parsed) {
       // The string itself is not repeated: it may hold a password libpq could not pick out.
       throw std::runtime_error("index validation: invalid connection string: " +

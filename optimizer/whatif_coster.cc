@@ -1,4 +1,5 @@
 #include "optimizer/whatif_coster.h"
+#include "schema/pg_conninfo.h"
 
 #include <libpq-fe.h>
 
@@ -41,30 +42,6 @@ bool iequals(std::string_view a, std::string_view b) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
-}
-
-// host:port/db from a conninfo string or URL, without anything else (never the password).
-std::string describe_target(const std::string& conninfo) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-  if (!opts) {
-    if (err) PQfreemem(err);
-    return "(invalid connection string)";
-  }
-  std::string host, port, db, user;
-  for (PQconninfoOption* o = opts; o->keyword; ++o) {
-    if (!o->val) continue;
-    const std::string_view k = o->keyword;
-    if (k == "host" || (k == "hostaddr" && host.empty())) host = o->val;
-    if (k == "port") port = o->val;
-    if (k == "dbname") db = o->val;
-    if (k == "user") user = o->val;
-  }
-  PQconninfoFree(opts);
-  if (host.empty()) host = "localhost";
-  if (port.empty()) port = "5432";
-  if (db.empty()) db = user;
-  return host + ":" + port + "/" + db;
 }
 
 void ignore_notice(void*, const char*) {}
@@ -347,7 +324,7 @@ struct WhatIfCoster::Impl {
 
 WhatIfCoster::WhatIfCoster(const std::string& conninfo_or_url) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  m.where = describe_target(conninfo_or_url);
+  m.where = schema::parse_pg_conninfo(conninfo_or_url).describe();
   m.conn = PQconnectdb(conninfo_or_url.c_str());
   if (!m.conn || PQstatus(m.conn) != CONNECTION_OK) {
     const std::string msg = m.conn ? trimmed(PQerrorMessage(m.conn)) : "out of memory";

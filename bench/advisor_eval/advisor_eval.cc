@@ -55,6 +55,7 @@
 #include "workload/query_stats.h"
 #include "workload/workload_json.h"
 #include "workload/workload_snapshot.h"
+#include "schema/pg_conninfo.h"
 
 namespace opt = sluice::optimizer;
 namespace adv = sluice::advisor;
@@ -165,17 +166,9 @@ class Connection {
 };
 
 std::string database_of(const std::string& conninfo) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
-  if (!options) {
-    PQfreemem(err);
-    throw std::runtime_error("cannot parse the target");
-  }
-  std::string db;
-  for (PQconninfoOption* o = options; o->keyword; ++o)
-    if (o->val && std::string_view(o->keyword) == "dbname") db = o->val;
-  PQconninfoFree(options);
-  return db;
+  const sluice::schema::PgConninfo c = sluice::schema::parse_pg_conninfo(conninfo);
+  if (!c.parsed) throw std::runtime_error("cannot parse the target");
+  return c.dbname;
 }
 
 // --- instances ----------------------------------------------------------------------------
