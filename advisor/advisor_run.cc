@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
+#include <utility>
 #include <stdexcept>
 
 
@@ -104,13 +106,55 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   say(std::to_string(selection.chosen.size()) + " indexes chosen (" + std::to_string(report.whatif_calls) +
       " what-if calls, " + std::to_string(report.whatif_cache_hits) + " from the cache)");
 
-  // 4. Validation by real execution.
+  // 4. Validation by real execution. Budget an index validation rejected is given back: the
+  // selection runs again without the rejected candidates, and the new set is validated, up to
+  // validation_refills times. Indexes rejected on the way stay in the report with their evidence.
   std::optional<optimizer::ValidationReport> validation;
+  std::vector<std::pair<optimizer::ChosenIndex, optimizer::IndexValidation>> rejected_earlier;
   if (options.validate && !selection.chosen.empty()) {
     const std::string& where = options.validate_target.empty() ? options.target : options.validate_target;
     say("validating " + std::to_string(selection.chosen.size()) + " indexes on " + describe_target(where) +
         " (CREATE INDEX CONCURRENTLY, timed runs)");
     validation = optimizer::validate_indexes(where, queries, selection, options.validation);
+    for (int refill = 0; refill < options.validation_refills; ++refill) {
+      std::set<std::string> rejected_keys;
+      for (const auto& v : validation->indexes) {
+        if (!v.kept) rejected_keys.insert(v.index.key());
+      }
+      if (rejected_keys.empty()) break;
+      optimizer::CandidateSet remaining = candidates;
+      std::erase_if(remaining.candidates, [&](const optimizer::IndexCandidate& c) {
+        if (rejected_keys.count(c.index.key())) return true;
+        for (const auto& [chosen, v] : rejected_earlier) {
+          if (chosen.index == c.index) return true;
+        }
+        return false;
+      });
+      optimizer::Selection again = optimizer::select_indexes(queries, remaining, coster, selection_options);
+      bool anything_new = false;
+      for (const auto& c : again.chosen) {
+        anything_new = anything_new || std::none_of(selection.chosen.begin(), selection.chosen.end(),
+                                                    [&](const optimizer::ChosenIndex& o) { return o.index == c.index; });
+      }
+      if (!anything_new) break;
+      for (const auto& c : selection.chosen) {
+        if (!rejected_keys.count(c.index.key())) continue;
+        for (const auto& v : validation->indexes) {
+          if (v.index == c.index) rejected_earlier.emplace_back(c, v);
+        }
+      }
+      say(std::to_string(rejected_keys.size()) + " rejected by validation; selecting again without " +
+          (rejected_keys.size() == 1 ? "it" : "them") + ": " + std::to_string(again.chosen.size()) +
+          " indexes, validating");
+      const double wall_ms = validation->wall_ms;
+      selection = std::move(again);
+      validation = optimizer::validate_indexes(where, queries, selection, options.validation);
+      validation->wall_ms += wall_ms;
+    }
+    report.used_bytes = selection.used_bytes;
+    report.workload_cost_after = selection.workload_cost_after;
+    report.whatif_calls = coster.stats().whatif_calls;
+    report.whatif_cache_hits = coster.stats().cache_hits;
   }
 
   // 5. Assemble.
@@ -133,8 +177,13 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
     if (!rq.costed) rq.cost_error = "could not be explained";
     report.queries.push_back(std::move(rq));
   }
-  for (std::size_t c = 0; c < selection.chosen.size(); ++c) {
-    const auto& chosen = selection.chosen[c];
+  // The final selection, then what validation rejected in earlier rounds.
+  std::vector<const optimizer::ChosenIndex*> suggested;
+  for (const auto& c : selection.chosen) suggested.push_back(&c);
+  for (const auto& [c, v] : rejected_earlier) suggested.push_back(&c);
+  for (const auto& v : rejected_earlier) validation->indexes.push_back(v.second);
+  for (const optimizer::ChosenIndex* chosen_ptr : suggested) {
+    const auto& chosen = *chosen_ptr;
     Suggestion s;
     s.id = suggestion_id(chosen.index.key());
     s.table = chosen.index.schema + "." + chosen.index.table;

@@ -27,6 +27,7 @@ struct RunOptions {
   bool validate = false;
   std::string validate_target;      // scratch copy; empty: the target itself
   optimizer::ValidationOptions validation;
+  int validation_refills = 2;       // selections run again without what validation rejected
   optimizer::SelectionOptions selection;  // budget_bytes is filled in by the run
   std::string mode = "advise";      // recorded in the report
 };

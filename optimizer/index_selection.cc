@@ -143,8 +143,18 @@ struct CandidateState {
 
 namespace {
 
-Selection select_greedy(const std::vector<AdvisedQuery>& queries, const CandidateSet& candidates,
-                         WhatIfCoster& coster, const SelectionOptions& options, bool per_byte) {
+// A candidate on its own, against the real indexes only: what a seeded pass may start from.
+struct StandaloneGain {
+  std::string key;
+  double net = 0;
+};
+
+// One greedy pass. `seed`: the key of a candidate chosen first whatever its rank (a pass whose
+// seed is not eligible returns nullopt). `standalone`: when set, receives every candidate that
+// fits the budget and helps on its own, with its net benefit.
+std::optional<Selection> select_greedy(const std::vector<AdvisedQuery>& queries, const CandidateSet& candidates,
+                                       WhatIfCoster& coster, const SelectionOptions& options, bool per_byte,
+                                       const std::string* seed, std::vector<StandaloneGain>* standalone) {
   Selection sel;
   sel.budget_bytes = options.budget_bytes;
   const std::size_t n = queries.size();
@@ -322,6 +332,16 @@ Selection select_greedy(const std::vector<AdvisedQuery>& queries, const Candidat
   if (options.max_indexes > 0) {
     for (CandidateState& s : states) evaluate(s);
   }
+  if (standalone != nullptr) {
+    for (const CandidateState& s : states) {
+      if (s.live && eligible(s)) standalone->push_back(StandaloneGain{s.key, s.net});
+    }
+  }
+  if (seed != nullptr) {
+    auto it = std::find_if(states.begin(), states.end(), [&](const CandidateState& s) { return s.key == *seed; });
+    if (it == states.end() || !it->live || !eligible(*it) || options.max_indexes == 0) return std::nullopt;
+    choose(*it);
+  }
   while (true) {
     if (sel.chosen.size() >= options.max_indexes) {
       limit_reached = true;
@@ -457,13 +477,49 @@ double net_cost(const Selection& sel) {
 }  // namespace
 
 // Two greedy passes, as for a knapsack: by net benefit per byte (many small indexes) and by net
-// benefit alone (the index that helps most, even when wider). The set with the lower workload
-// cost, upkeep included, wins; the what-if cache makes the second pass cheap.
+// benefit alone (the index that helps most, even when wider). When the budget cannot hold every
+// candidate that helps, more passes by net benefit per byte each start from one of the
+// candidates that gain most on their own, then go on by net benefit per byte or by net benefit
+// (partial enumeration: a per-byte pass alone can fill a small budget with narrow indexes and
+// leave no room for the one that matters; a pass by benefit alone can spend it all on one wide
+// index where two others together gain more). The set with
+// the lowest workload cost, upkeep included, wins; the what-if cache keeps the extra passes
+// cheap, and they stop once they have made seed_whatif_factor times the first two passes' calls.
 Selection select_indexes(const std::vector<AdvisedQuery>& queries, const CandidateSet& candidates,
                          WhatIfCoster& coster, const SelectionOptions& options) {
-  Selection by_ratio = select_greedy(queries, candidates, coster, options, true);
-  Selection by_benefit = select_greedy(queries, candidates, coster, options, false);
-  return net_cost(by_benefit) < net_cost(by_ratio) - 1e-9 ? std::move(by_benefit) : std::move(by_ratio);
+  const uint64_t calls_at_start = coster.stats().whatif_calls;
+  std::vector<StandaloneGain> standalone;
+  Selection best = *select_greedy(queries, candidates, coster, options, true, nullptr, &standalone);
+  Selection by_benefit = *select_greedy(queries, candidates, coster, options, false, nullptr, nullptr);
+  if (net_cost(by_benefit) < net_cost(best) - 1e-9) best = std::move(by_benefit);
+
+  // Only worth it when the budget binds: the candidates that help on their own do not all fit.
+  double wanted_bytes = 0;
+  std::map<std::string, int64_t> size_of;
+  for (const IndexCandidate& c : candidates.candidates) size_of[c.index.key()] = c.estimated_size_bytes;
+  for (const StandaloneGain& g : standalone) wanted_bytes += static_cast<double>(std::max<int64_t>(size_of[g.key], 0));
+  if (options.seed_passes == 0 || standalone.size() < 2 || wanted_bytes <= static_cast<double>(options.budget_bytes)) {
+    return best;
+  }
+  std::stable_sort(standalone.begin(), standalone.end(),
+                   [](const StandaloneGain& a, const StandaloneGain& b) { return a.net > b.net; });
+  const uint64_t first_passes_calls = std::max<uint64_t>(coster.stats().whatif_calls - calls_at_start, 1);
+  const uint64_t call_limit =
+      coster.stats().whatif_calls + static_cast<uint64_t>(options.seed_whatif_factor * static_cast<double>(first_passes_calls));
+  std::size_t tried = 0;
+  for (std::size_t i = 0; i < standalone.size() && tried < options.seed_passes; ++i) {
+    // After the seed, by net benefit per byte and by net benefit (the plain pass by net benefit
+    // already starts from the first).
+    for (const bool per_byte : {true, false}) {
+      if (!per_byte && i == 0) continue;
+      if (coster.stats().whatif_calls >= call_limit) return best;
+      ++tried;
+      std::optional<Selection> seeded =
+          select_greedy(queries, candidates, coster, options, per_byte, &standalone[i].key, nullptr);
+      if (seeded && net_cost(*seeded) < net_cost(best) - 1e-9) best = std::move(*seeded);
+    }
+  }
+  return best;
 }
 
 }  // namespace sluice::optimizer

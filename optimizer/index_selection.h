@@ -10,8 +10,9 @@
 // Stops when nothing left has a positive net benefit of at least min_relative_gain of the
 // workload's cost, or fits. Every choice keeps its reason: the queries it helps, by how much.
 // The greedy runs twice, ranking by net benefit per byte and by net benefit alone (the knapsack
-// pair: many narrow indexes, or the wider one that helps most); the set with the lower workload
-// cost, upkeep included, is returned.
+// pair: many narrow indexes, or the wider one that helps most), and, when the budget binds, a few
+// more times starting from each of the candidates that gain most alone;
+// the set with the lowest workload cost, upkeep included, is returned.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +41,12 @@ struct SelectionOptions {
   // A candidate must save at least this fraction of the whole workload's weighted cost.
   double min_relative_gain = 0.001;
   std::size_t max_indexes = 50;
+  // When the budget cannot hold every candidate that helps on its own: up to this many extra
+  // greedy passes, each starting from one of the candidates with the largest gain on its own
+  // (two per seed: going on per byte and by benefit), within seed_whatif_factor times the
+  // what-if calls the first two passes made.
+  std::size_t seed_passes = 8;
+  double seed_whatif_factor = 2.0;
 };
 
 struct QueryCostChange {

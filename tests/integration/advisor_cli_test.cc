@@ -6,10 +6,12 @@
 // trust ladder (queue, approve, undo, audit log) and the errors a user can make.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -216,6 +218,85 @@ TEST_F(AdvisorCli, FindsMissingIndexesFromAProxysWorkload) {
   }
   EXPECT_TRUE(measured) << report4["suggestions"].dump(2);
   EXPECT_EQ(index_names("orders"), before_orders);
+}
+
+// Budget validation rejects is given back: the index the selection wants most cannot be built
+// (one row of the table is too long for an index entry), the budget holds only one index, and
+// the selection runs again without it: the other index is chosen, validated and kept, and the
+// rejected one stays in the report with its verdict.
+TEST_F(AdvisorCli, ValidationRejectsAnIndexAndTheSelectionFillsItsPlace) {
+  const char* schema = R"SQL(
+    DROP TABLE IF EXISTS docs, items;
+    CREATE TABLE docs (id bigint PRIMARY KEY, body text NOT NULL);
+    INSERT INTO docs SELECT g, 'doc ' || g FROM generate_series(1, 200000) g;
+    INSERT INTO docs SELECT 0, string_agg(md5(g::text), '') FROM generate_series(1, 600) g;
+    CREATE TABLE items (id bigint PRIMARY KEY, code int NOT NULL, label text);
+    INSERT INTO items SELECT g, g, 'item ' || g FROM generate_series(1, 200000) g;
+  )SQL";
+  pg().exec(schema, kDb);
+  pg().exec("VACUUM ANALYZE docs", kDb);
+  pg().exec("VACUUM ANALYZE items", kDb);
+
+  ProxyOptions options;
+  options.database = kDb;
+  options.target_db = kDb;
+  ASSERT_NO_FATAL_FAILURE(
+      start_observed(observe::ObserveToml().with_flush_interval(0.2), PoolMode::Transaction, 4, options));
+  std::string docs = dir_.write_file("docs.pgbench", "\\set i random(1, 200000)\n"
+                                                     "SELECT id FROM docs WHERE body = 'doc ' || :i;\n");
+  std::string items = dir_.write_file("items.pgbench", "\\set c random(1, 200000)\n"
+                                                       "SELECT label FROM items WHERE code = :c;\n");
+  RunOptions run;
+  run.env = {"PGPASSWORD=postgres"};
+  run.timeout = 120s;
+  RunResult r = run_command({std::string(PgServer::kBinDir) + "/pgbench", "-h", "127.0.0.1", "-p",
+                             std::to_string(port()), "-U", "postgres", "-n", "-M", "extended", "-c", "2", "-t", "30",
+                             "-f", docs + "@4", "-f", items + "@1", kDb},
+                            run);
+  ASSERT_TRUE(r.ok()) << r.describe() << proxy_log();
+  std::optional<json> exported;
+  ASSERT_TRUE(wire::eventually(5s, [&] {
+    exported = observe::http_json(http_port(), "/api/v1/workload?since=0", nullptr);
+    return exported && exported->dump().find("FROM docs") != std::string::npos &&
+           exported->dump().find("FROM items") != std::string::npos;
+  })) << proxy_log();
+  std::string file = dir_.write_file("workload-refill.json", exported->dump());
+
+  // Both indexes without a budget, with their estimated sizes.
+  const std::string roomy_out = dir_.file("report-refill-roomy");
+  RunResult roomy = advisor({"--once", "--workload", file, "--target", target(), "--out", roomy_out});
+  ASSERT_TRUE(roomy.ok()) << roomy.describe();
+  json all = read_json(roomy_out + "/report.json");
+  const json* body = find_suggestion(all, "public.docs", {"body"});
+  const json* code = find_suggestion(all, "public.items", {"code"});
+  ASSERT_TRUE(body && code) << all["suggestions"].dump(2) << all["rejected"].dump(2);
+  const int64_t body_size = (*body)["size_bytes"].get<int64_t>();
+  const int64_t code_size = (*code)["size_bytes"].get<int64_t>();
+  ASSERT_GT(body_size, 0);
+  ASSERT_GT(code_size, 0);
+  // Room for either, not both.
+  const int64_t budget = std::max(body_size, code_size) + std::min(body_size, code_size) / 2;
+
+  const std::string out = dir_.file("report-refill");
+  RunResult validated = advisor({"--once", "--workload", file, "--target", target(), "--budget-bytes",
+                                 std::to_string(budget), "--validate", "--out", out});
+  ASSERT_TRUE(validated.ok()) << validated.describe();
+  json report = read_json(out + "/report.json");
+  const json* rejected_body = find_suggestion(report, "public.docs", {"body"});
+  const json* kept_code = find_suggestion(report, "public.items", {"code"});
+  ASSERT_NE(rejected_body, nullptr) << report["suggestions"].dump(2);
+  ASSERT_NE(kept_code, nullptr) << report["suggestions"].dump(2) << report["rejected"].dump(2) << validated.output;
+  EXPECT_EQ(rejected_body->value("status", ""), "rejected-by-validation") << rejected_body->dump(2);
+  EXPECT_NE((*rejected_body)["validation"].value("verdict", "").find("build failed"), std::string::npos)
+      << rejected_body->dump(2);
+  EXPECT_TRUE((*kept_code)["validation"].value("kept", false)) << kept_code->dump(2);
+  EXPECT_NE(kept_code->value("status", ""), "rejected-by-validation") << kept_code->dump(2);
+  EXPECT_LE(report["used_bytes"].get<int64_t>(), budget);
+  EXPECT_NE(validated.output.find("selecting again"), std::string::npos) << validated.output;
+  // Validation left nothing behind.
+  EXPECT_EQ(index_names("docs"), std::vector<std::string>{"docs_pkey"});
+  EXPECT_EQ(index_names("items"), std::vector<std::string>{"items_pkey"});
+  pg().exec("DROP TABLE docs, items", kDb);
 }
 
 TEST_F(AdvisorCli, SupervisedQueueApproveUndoAndAuditLog) {

@@ -244,6 +244,64 @@ TEST_F(IndexSelectionTest, RespectsTheBudget) {
   EXPECT_EQ(two.used_bytes, orders_size + customers_size);
 }
 
+// A knapsack trap for both plain greedy passes: four independent indexes whose gains are set
+// through the calls (L 7.5, M1 7.0, M2 6.9, S 3.0 million cost units) and whose sizes are
+// given (60, 50, 50, 20 MB) under a 100 MB budget. Per byte takes S, M1 (10.0); by benefit
+// takes L, S (10.5); the best pair is M1 + M2 (13.9), which a pass seeded with M1 finds.
+TEST_F(IndexSelectionTest, SeededPassesFindTheSetBothGreedyPassesMiss) {
+  WhatIfCoster coster(url());
+  std::vector<AdvisedQuery> queries = {
+      query("e4f5a6071829304a", "SELECT * FROM orders WHERE customer_id = 4242", 1, {"orders"}),
+      query("f5a6071829304a5b", "SELECT * FROM orders WHERE total = 42.5", 1, {"orders"}),
+      query("a6071829304a5b6c", "SELECT * FROM events WHERE kind = 7", 1, {"events"}),
+      query("071829304a5b6c7d", "SELECT * FROM customers WHERE name = 'name 7'", 1, {"customers"}),
+  };
+  CandidateSet cands;
+  cands.candidates = {candidate("orders", {"customer_id"}, {0}), candidate("orders", {"total"}, {1}),
+                      candidate("events", {"kind"}, {2}), candidate("customers", {"name"}, {3})};
+  const double targets[] = {7.5e6, 7.0e6, 6.9e6, 3.0e6};
+  const int64_t mb = 1 << 20;
+  const int64_t sizes[] = {60 * mb, 50 * mb, 50 * mb, 20 * mb};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto before = coster.cost(queries[i], {});
+    const std::vector<IndexDefinition> one = {cands.candidates[i].index};
+    const auto after = coster.cost(queries[i], one);
+    ASSERT_TRUE(before && after) << coster.last_error();
+    const double saving = before->cost - after->cost;
+    ASSERT_GT(saving, 10) << queries[i].normalized_text;
+    queries[i].calls = static_cast<uint64_t>(std::llround(targets[i] / saving));
+    cands.candidates[i].estimated_size_bytes = sizes[i];
+  }
+  auto benefit = [](const Selection& s) { return s.workload_cost_before - s.workload_cost_after; };
+
+  SelectionOptions plain;
+  plain.budget_bytes = 100 * mb;
+  plain.seed_passes = 0;
+  const Selection p = select_indexes(queries, cands, coster, plain);
+  EXPECT_EQ(chosen_keys(p), (std::vector<std::string>{"public.orders(customer_id)", "public.customers(name)"}))
+      << describe(p);
+  EXPECT_NEAR(benefit(p), 10.5e6, 0.1e6) << describe(p);
+
+  SelectionOptions seeded = plain;
+  seeded.seed_passes = SelectionOptions{}.seed_passes;
+  const Selection s = select_indexes(queries, cands, coster, seeded);
+  EXPECT_EQ(chosen_keys(s), (std::vector<std::string>{"public.orders(total)", "public.events(kind)"})) << describe(s);
+  EXPECT_NEAR(benefit(s), 13.9e6, 0.1e6) << describe(s);
+  EXPECT_EQ(s.used_bytes, 100 * mb);
+  EXPECT_LE(s.used_bytes, s.budget_bytes);
+  const auto* l = rejected(s, "public.orders(customer_id)");
+  ASSERT_NE(l, nullptr) << describe(s);
+  EXPECT_NE(l->reason.find("over budget"), std::string::npos) << l->reason;
+
+  // With room for everything, every index is taken, seeded passes or not.
+  SelectionOptions roomy = seeded;
+  roomy.budget_bytes = 200 * mb;
+  const Selection r = select_indexes(queries, cands, coster, roomy);
+  EXPECT_EQ(r.chosen.size(), 4u) << describe(r);
+  roomy.seed_passes = 0;
+  EXPECT_EQ(chosen_keys(select_indexes(queries, cands, coster, roomy)), chosen_keys(r));
+}
+
 TEST_F(IndexSelectionTest, RejectsAnIndexWhoseWriteUpkeepOutweighsItsGain) {
   WhatIfCoster coster(url());
   const std::vector<AdvisedQuery> queries = {

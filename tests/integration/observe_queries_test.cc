@@ -140,9 +140,13 @@ class ObserveQueriesTest : public ObserveProxyTest {
       ASSERT_TRUE(top.ok()) << order << ": " << top.describe();
       bool found = false;
       for (std::size_t i = 0; i < top.rows.size(); ++i) {
-        if (i > 0) EXPECT_GE(num(top.rows[i - 1].at(order)), num(top.rows[i].at(order))) << top.describe();
+        if (i > 0) {
+          EXPECT_GE(num(top.rows[i - 1].at(order)), num(top.rows[i].at(order))) << top.describe();
+        }
         if (top.rows[i].at("fingerprint") == s.at("fingerprint")) found = true;
-        if (!found) EXPECT_GE(num(top.rows[i].at(order)), num(s.at(order))) << top.describe();
+        if (!found) {
+          EXPECT_GE(num(top.rows[i].at(order)), num(s.at(order))) << top.describe();
+        }
       }
       EXPECT_TRUE(found) << "ORDER BY " << order << ":\n" << top.describe();
     }
