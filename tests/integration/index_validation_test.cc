@@ -206,6 +206,47 @@ TEST_F(IndexValidationTest, WriteSamplesRunInARolledBackTransaction) {
   EXPECT_EQ(extra_indexes(), "");
 }
 
+// Writes pay for every index on their table: an INSERT of 2,000 rows is slower with one more
+// index, by design. That upkeep is weighed against the reads' gain, calls-weighted: a lookup
+// called often is worth it, one called once beside a frequent bulk insert is not.
+TEST_F(IndexValidationTest, WritesUpkeepIsWeighedAgainstTheReadsGain) {
+  constexpr const char* kBulkInsert =
+      "INSERT INTO orders SELECT 1000000 + g, g % 30000, 'open', 1, 'bulk' FROM generate_series(1, 2000) AS g";
+  auto run = [&](uint64_t lookup_calls, uint64_t insert_calls) {
+    const std::vector<AdvisedQuery> queries = {
+        query("00000000000000d1", kLookup, sql::StatementKind::Read, {}, lookup_calls),
+        query("00000000000000d2", kBulkInsert, sql::StatementKind::Write, {}, insert_calls),
+    };
+    Selection selection;
+    selection.chosen = {chosen({"customer_id"}, {0})};
+    return optimizer::validate_indexes(url(), queries, selection, quick());
+  };
+
+  const ValidationReport often = run(100, 10);
+  {
+    SCOPED_TRACE(describe(often));
+    ASSERT_EQ(often.indexes.size(), 1u);
+    const auto& v = often.indexes[0];
+    ASSERT_EQ(v.measurements.size(), 2u);
+    EXPECT_GT(v.measurements[1].after_ms, v.measurements[1].before_ms) << "the insert maintains the index";
+    EXPECT_TRUE(v.kept) << v.verdict;
+    EXPECT_NE(v.verdict.find("; writes +"), std::string::npos) << v.verdict;
+    std::printf("[ measured ] insert: before %.3f ms, after %.3f ms; %s\n", v.measurements[1].before_ms,
+                v.measurements[1].after_ms, v.verdict.c_str());
+  }
+  const ValidationReport rarely = run(1, 100'000);
+  {
+    SCOPED_TRACE(describe(rarely));
+    ASSERT_EQ(rarely.indexes.size(), 1u);
+    const auto& v = rarely.indexes[0];
+    EXPECT_FALSE(v.kept) << v.verdict;
+    EXPECT_NE(v.verdict.find("the writes' upkeep outweighs it"), std::string::npos) << v.verdict;
+    std::printf("[ measured ] %s\n", v.verdict.c_str());
+  }
+  EXPECT_EQ(value("SELECT count(*) FROM orders WHERE id > 1000000"), "0");
+  EXPECT_EQ(extra_indexes(), "");
+}
+
 TEST_F(IndexValidationTest, KeepIndexesLeavesTheKeptOneOnly) {
   const std::vector<AdvisedQuery> queries = {query("00000000000000d1", kLookup, sql::StatementKind::Read),
                                              query("00000000000000d2", kMostOfTable, sql::StatementKind::Read)};
