@@ -107,8 +107,9 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
       " what-if calls, " + std::to_string(report.whatif_cache_hits) + " from the cache)");
 
   // 4. Validation by real execution. Budget an index validation rejected is given back: the
-  // selection runs again without the rejected candidates, and the new set is validated, up to
-  // validation_refills times. Indexes rejected on the way stay in the report with their evidence.
+  // selection runs again without the rejected candidates and only the indexes it newly chose are
+  // validated (verdicts are kept per index), up to validation_refills times. Indexes rejected on
+  // the way stay in the report with their evidence.
   std::optional<optimizer::ValidationReport> validation;
   std::vector<std::pair<optimizer::ChosenIndex, optimizer::IndexValidation>> rejected_earlier;
   if (options.validate && !selection.chosen.empty()) {
@@ -116,42 +117,47 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
     say("validating " + std::to_string(selection.chosen.size()) + " indexes on " + describe_target(where) +
         " (CREATE INDEX CONCURRENTLY, timed runs)");
     validation = optimizer::validate_indexes(where, queries, selection, options.validation);
+    std::map<std::string, optimizer::IndexValidation> verdicts;
+    for (auto& v : validation->indexes) verdicts[v.index.key()] = std::move(v);
+    std::set<std::string> excluded;
     for (int refill = 0; refill < options.validation_refills; ++refill) {
       std::set<std::string> rejected_keys;
-      for (const auto& v : validation->indexes) {
-        if (!v.kept) rejected_keys.insert(v.index.key());
+      for (const auto& c : selection.chosen) {
+        if (auto it = verdicts.find(c.index.key()); it != verdicts.end() && !it->second.kept) {
+          rejected_keys.insert(it->first);
+        }
       }
       if (rejected_keys.empty()) break;
+      excluded.insert(rejected_keys.begin(), rejected_keys.end());
       optimizer::CandidateSet remaining = candidates;
-      std::erase_if(remaining.candidates, [&](const optimizer::IndexCandidate& c) {
-        if (rejected_keys.count(c.index.key())) return true;
-        for (const auto& [chosen, v] : rejected_earlier) {
-          if (chosen.index == c.index) return true;
-        }
-        return false;
-      });
+      std::erase_if(remaining.candidates,
+                    [&](const optimizer::IndexCandidate& c) { return excluded.count(c.index.key()) > 0; });
       optimizer::Selection again = optimizer::select_indexes(queries, remaining, coster, selection_options);
-      bool anything_new = false;
+      optimizer::Selection fresh;  // the indexes chosen now that have no verdict yet
       for (const auto& c : again.chosen) {
-        anything_new = anything_new || std::none_of(selection.chosen.begin(), selection.chosen.end(),
-                                                    [&](const optimizer::ChosenIndex& o) { return o.index == c.index; });
+        if (!verdicts.count(c.index.key())) fresh.chosen.push_back(c);
       }
-      if (!anything_new) break;
+      if (fresh.chosen.empty()) break;
       for (const auto& c : selection.chosen) {
-        if (!rejected_keys.count(c.index.key())) continue;
-        for (const auto& v : validation->indexes) {
-          if (v.index == c.index) rejected_earlier.emplace_back(c, v);
-        }
+        if (rejected_keys.count(c.index.key())) rejected_earlier.emplace_back(c, verdicts[c.index.key()]);
       }
       say(std::to_string(rejected_keys.size()) + " rejected by validation; selecting again without " +
           (rejected_keys.size() == 1 ? "it" : "them") + ": " + std::to_string(again.chosen.size()) +
-          " indexes, validating");
-      const double wall_ms = validation->wall_ms;
+          " indexes, validating the " + std::to_string(fresh.chosen.size()) + " new");
+      optimizer::ValidationReport more = optimizer::validate_indexes(where, queries, fresh, options.validation);
+      validation->wall_ms += more.wall_ms;
+      for (auto& v : more.indexes) verdicts[v.index.key()] = std::move(v);
       selection = std::move(again);
-      validation = optimizer::validate_indexes(where, queries, selection, options.validation);
-      validation->wall_ms += wall_ms;
     }
-    report.used_bytes = selection.used_bytes;
+    // The verdicts of the final selection, in its order; its size counts what validation kept.
+    validation->indexes.clear();
+    report.used_bytes = 0;
+    for (const auto& c : selection.chosen) {
+      if (auto it = verdicts.find(c.index.key()); it != verdicts.end()) {
+        validation->indexes.push_back(it->second);
+        if (it->second.kept) report.used_bytes += c.size_bytes;
+      }
+    }
     report.workload_cost_after = selection.workload_cost_after;
     report.whatif_calls = coster.stats().whatif_calls;
     report.whatif_cache_hits = coster.stats().cache_hits;

@@ -147,6 +147,7 @@ namespace {
 struct StandaloneGain {
   std::string key;
   double net = 0;
+  int64_t size = 0;
 };
 
 // One greedy pass. `seed`: the key of a candidate chosen first whatever its rank (a pass whose
@@ -334,7 +335,7 @@ std::optional<Selection> select_greedy(const std::vector<AdvisedQuery>& queries,
   }
   if (standalone != nullptr) {
     for (const CandidateState& s : states) {
-      if (s.live && eligible(s)) standalone->push_back(StandaloneGain{s.key, s.net});
+      if (s.live && eligible(s)) standalone->push_back(StandaloneGain{s.key, s.net, s.size});
     }
   }
   if (seed != nullptr) {
@@ -484,10 +485,14 @@ double net_cost(const Selection& sel) {
 // leave no room for the one that matters; a pass by benefit alone can spend it all on one wide
 // index where two others together gain more). The set with
 // the lowest workload cost, upkeep included, wins; the what-if cache keeps the extra passes
-// cheap, and they stop once they have made seed_whatif_factor times the first two passes' calls.
+// cheap, and they stop once they have made seed_whatif_factor times the first two passes' cost
+// lookups.
 Selection select_indexes(const std::vector<AdvisedQuery>& queries, const CandidateSet& candidates,
                          WhatIfCoster& coster, const SelectionOptions& options) {
-  const uint64_t calls_at_start = coster.stats().whatif_calls;
+  // Work is counted in cost lookups (what-if calls and cache hits alike): with a warm cache the
+  // first passes make few calls, and the limit must not shrink with them.
+  auto lookups = [&] { return coster.stats().whatif_calls + coster.stats().cache_hits; };
+  const uint64_t lookups_at_start = lookups();
   std::vector<StandaloneGain> standalone;
   Selection best = *select_greedy(queries, candidates, coster, options, true, nullptr, &standalone);
   Selection by_benefit = *select_greedy(queries, candidates, coster, options, false, nullptr, nullptr);
@@ -495,24 +500,21 @@ Selection select_indexes(const std::vector<AdvisedQuery>& queries, const Candida
 
   // Only worth it when the budget binds: the candidates that help on their own do not all fit.
   double wanted_bytes = 0;
-  std::map<std::string, int64_t> size_of;
-  for (const IndexCandidate& c : candidates.candidates) size_of[c.index.key()] = c.estimated_size_bytes;
-  for (const StandaloneGain& g : standalone) wanted_bytes += static_cast<double>(std::max<int64_t>(size_of[g.key], 0));
+  for (const StandaloneGain& g : standalone) wanted_bytes += static_cast<double>(std::max<int64_t>(g.size, 0));
   if (options.seed_passes == 0 || standalone.size() < 2 || wanted_bytes <= static_cast<double>(options.budget_bytes)) {
     return best;
   }
   std::stable_sort(standalone.begin(), standalone.end(),
                    [](const StandaloneGain& a, const StandaloneGain& b) { return a.net > b.net; });
-  const uint64_t first_passes_calls = std::max<uint64_t>(coster.stats().whatif_calls - calls_at_start, 1);
-  const uint64_t call_limit =
-      coster.stats().whatif_calls + static_cast<uint64_t>(options.seed_whatif_factor * static_cast<double>(first_passes_calls));
+  const uint64_t first_passes = std::max<uint64_t>(lookups() - lookups_at_start, 1);
+  const uint64_t limit = lookups() + static_cast<uint64_t>(options.seed_whatif_factor * static_cast<double>(first_passes));
   std::size_t tried = 0;
   for (std::size_t i = 0; i < standalone.size() && tried < options.seed_passes; ++i) {
     // After the seed, by net benefit per byte and by net benefit (the plain pass by net benefit
     // already starts from the first).
     for (const bool per_byte : {true, false}) {
       if (!per_byte && i == 0) continue;
-      if (coster.stats().whatif_calls >= call_limit) return best;
+      if (tried >= options.seed_passes || lookups() >= limit) return best;
       ++tried;
       std::optional<Selection> seeded =
           select_greedy(queries, candidates, coster, options, per_byte, &standalone[i].key, nullptr);

@@ -43,8 +43,8 @@ struct SelectionOptions {
   std::size_t max_indexes = 50;
   // When the budget cannot hold every candidate that helps on its own: up to this many extra
   // greedy passes, each starting from one of the candidates with the largest gain on its own
-  // (two per seed: going on per byte and by benefit), within seed_whatif_factor times the
-  // what-if calls the first two passes made.
+  // (two per seed: going on per byte and by benefit), within seed_whatif_factor times the cost
+  // lookups (what-if calls and cache hits) the first two passes made.
   std::size_t seed_passes = 8;
   double seed_whatif_factor = 2.0;
 };

@@ -505,6 +505,10 @@ struct Measured {
   // without): the smaller median of each side is kept here, by instance.
   std::map<std::size_t, double> confirmed_after_ms, confirmed_before_ms;
   std::vector<std::string> slower;  // templates still slower after re-timing, "name (+12%)"
+  // Every instance timed again without the configuration's indexes right after they were
+  // dropped: the paired "before" that the size-matched comparison divides by, so that the
+  // machine's drift over the run (often 20%) does not enter it.
+  std::vector<double> paired_before_ms;
   int64_t real_bytes = 0;
   double build_ms = 0;
   double load_start = 0, load_end = 0;  // 1-minute load average around the timing
@@ -786,6 +790,11 @@ const Measured& Evaluator::measure(const std::vector<opt::IndexDefinition>& conf
   for (const auto& def : built) conn_->query(def.drop_statement(false));
   if (!tables.empty())
     for (const auto& t : tables) conn_->query("ANALYZE " + t);
+  if (!config.empty() && m.error.empty()) {
+    std::vector<std::size_t> all(instances_.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    m.paired_before_ms = time_instances(all, runs_);
+  }
   // ... and the same instances again without them.
   if (!m.confirmed_after_ms.empty() && m.error.empty()) {
     std::vector<std::size_t> which;
@@ -889,11 +898,12 @@ std::string Evaluator::run() {
   md << "## Configurations\n\n";
   md << "Budget: fraction of the database size (" << mb(db_bytes) << " MB). Estimated cost: calls x planner cost with the "
         "configuration as HypoPG indexes, relative to no new index. Measured: calls-weighted sum of each instance's "
-        "median time (direct connection), before = no new index ("
-     << fmt("%.1f", before_ms) << " ms).\n\n";
-  md << "| budget | configuration | indexes | est. MB | real MB | est. cost | measured ms | measured rel. | speed-up | "
+        "median time (direct connection); measured rel.: against no new index timed at the start ("
+     << fmt("%.1f", before_ms) << " ms); paired rel.: against no new index timed again right after this "
+        "configuration's indexes were dropped (drift over the run cancels out).\n\n";
+  md << "| budget | configuration | indexes | est. MB | real MB | est. cost | measured ms | measured rel. | paired rel. | speed-up | "
         "slower >10% reads / writes | planning s | what-if calls | load |\n";
-  md << "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  md << "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   std::set<std::string> listed;
   // Measures one configuration and writes its table row, notes and index list.
   auto emit = [&](const Row& row, const Config& c) -> const Measured& {
@@ -901,12 +911,13 @@ std::string Evaluator::run() {
         std::to_string(c.indexes.size()) + " indexes and timing ...");
     const Measured& m = measure(c.indexes);
     const std::vector<std::string>& slow_names = m.slower;
-    std::string measured = "error", rel = "-", speed = "-", slow = "-";
+    std::string measured = "error", rel = "-", paired_rel = "-", speed = "-", slow = "-";
     double after_ms = NAN;
     if (m.error.empty()) {
       after_ms = weighted(m.median_ms);
       measured = fmt("%.1f", after_ms);
       rel = fmt("%.3f", after_ms / before_ms);
+      if (!m.paired_before_ms.empty()) paired_rel = fmt("%.3f", after_ms / weighted(m.paired_before_ms));
       speed = fmt("%.2fx", before_ms / after_ms);
       // Reads slower: plan regressions (target 0). Writes slower: the upkeep of the indexes on
       // their table, which every configuration that indexes a written table pays.
@@ -925,7 +936,8 @@ std::string Evaluator::run() {
         " slower (reads / writes)");
     md << "| " << fmt("%.0f%%", 100 * row.fraction) << " (" << mb(row.budget) << " MB) | " << c.label << " | "
        << c.indexes.size() << " | " << mb(c.est_bytes) << " | " << mb(m.real_bytes) << " | "
-       << fmt("%.3f", est_rel[config_key(c.indexes)]) << " | " << measured << " | " << rel << " | " << speed << " | "
+       << fmt("%.3f", est_rel[config_key(c.indexes)]) << " | " << measured << " | " << rel << " | " << paired_rel
+       << " | " << speed << " | "
        << slow << " | " << fmt("%.2f", c.plan_ms / 1000) << " | " << c.whatif_calls << " | " << fmt("%.1f", m.load_start) << fmt(" / %.1f", m.load_end) << " |\n";
     if (!slow_names.empty()) {
       notes << "- " << fmt("%.0f%%", 100 * row.fraction) << " " << c.label << ": slower: ";
@@ -965,14 +977,15 @@ std::string Evaluator::run() {
       // estimates ran high) gets one budget scaled up to the room left; the largest choice that
       // fits is kept, whatever its timing.
       double budget = double(base_real);
-      std::optional<Config> fitting;
+      std::optional<Config> fitting, last;
       int64_t fitting_real = -1;
       bool grew = false;
       for (int attempt = 0; attempt < 4; ++attempt) {
         Config m = sluice(int64_t(budget), label);
         estimate(m);
+        last = m;
         const Measured& mm = measure(m.indexes);
-        if (mm.real_bytes <= base_real && mm.real_bytes > fitting_real) {
+        if (mm.error.empty() && mm.real_bytes <= base_real && mm.real_bytes > fitting_real) {
           fitting = m;
           fitting_real = mm.real_bytes;
         }
@@ -989,12 +1002,10 @@ std::string Evaluator::run() {
       if (fitting) {
         row.configs.push_back(*fitting);
         emit(row, *fitting);
-      } else {
-        Config m = sluice(int64_t(budget), label);
-        m.note = "still larger than the baseline after 4 budgets";
-        estimate(m);
-        row.configs.push_back(m);
-        emit(row, m);
+      } else if (last) {
+        last->note = "no choice at or under the baseline's size in 4 budgets; the last one";
+        row.configs.push_back(*last);
+        emit(row, *last);
       }
     }
   }
@@ -1014,7 +1025,8 @@ std::string Evaluator::run() {
       << fmt("%.1f", load0) << "). Load: the machine's 1-minute load average when the timing of a configuration "
       << "started / ended (2 CPUs, shared).\n\n";
   out << "## Sluice against each baseline at equal or smaller size\n\n";
-  out << "Real index sizes (MB) and measured time relative to no new index; where Sluice's own choice at the budget is "
+  out << "Real index sizes (MB) and measured time relative to no new index (paired: timed right after each "
+         "configuration); where Sluice's own choice at the budget is "
          "larger than a baseline's (real size after CREATE INDEX), Sluice is re-run with the baseline's real size as the "
          "budget, scaled down while its real size is larger and up once when it is under 90% of it (at most 4 budgets); "
          "the largest choice that fits is shown as \"sluice at a's size\" / \"sluice at b's size\" above.\n\n";
@@ -1031,7 +1043,8 @@ std::string Evaluator::run() {
     Sizes sz;
     for (auto& c : row.configs) {
       const Measured& m = measured_[config_key(c.indexes)];
-      const double r = m.error.empty() ? weighted(m.median_ms) / before_ms : NAN;
+      const double paired = m.paired_before_ms.empty() ? before_ms : weighted(m.paired_before_ms);
+      const double r = m.error.empty() ? weighted(m.median_ms) / paired : NAN;
       if (c.label == "sluice") sz.s_real = m.real_bytes, sz.s_rel = r;
       else if (c.label[0] == 'a') sz.a_real = m.real_bytes, sz.a_rel = r;
       else if (c.label[0] == 'b') sz.b_real = m.real_bytes, sz.b_rel = r;
