@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-many bench-idle bench-latency bench-lint bench-advisor fuzz clean
+.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-many bench-idle bench-latency bench-floor bench-lint bench-advisor fuzz clean
 
 all: build
 
@@ -66,6 +66,11 @@ bench-idle: build
 # p50 latency at one client: direct, Sluice, PgBouncer (target: Sluice within 30 us of PgBouncer).
 bench-latency: build
 	SLUICE_BIN=$(BUILD_DIR)/sluice bench/latency_1client.sh
+
+# Floor of a read/write proxy: CPU per 1,000 transactions of two minimal 1:1 forwarders
+# (epoll, io_uring) next to PgBouncer's (bench/README.md). Builds its own two binaries.
+bench-floor: deps
+	bench/floor/floor.sh
 
 # `sluice lint` on 1,000 generated migration files (target: under 2 s).
 bench-lint: build
