@@ -269,3 +269,15 @@ machine_lines() {  # the lines every report starts with
   echo "- machine: $NPROC CPUs ($cpu_model), $mem_gib GiB memory, Linux $(uname -r), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- versions: PostgreSQL $PG_VERSION, PgBouncer ${PGB_VERSION:-?}, sluice $rev"
 }
+
+# Prints $REPORT, says where it is, and exits 1 when a run in $WORK/runs.tsv failed.
+finish_report() {
+  echo
+  cat "$REPORT"
+  echo
+  say "report written to ${REPORT#"$ROOT"/}"
+  if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
+    say "some runs failed (see Notes in the report)"
+    exit 1
+  fi
+}

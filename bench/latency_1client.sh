@@ -216,11 +216,4 @@ report_path "$LAT_OUT" latency
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, tps, $6, $7, $8, $9 }' "$WORK/runs.tsv"
 } >"$REPORT"
 
-echo
-cat "$REPORT"
-echo
-say "report written to ${REPORT#"$ROOT"/}"
-if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
-  say "some runs failed (see Notes in the report)"
-  exit 1
-fi
+finish_report

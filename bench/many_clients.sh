@@ -220,11 +220,4 @@ report_path "$MANY_OUT" many
       $9, $12, $13, $14, $15, $16, ($10 ~ /^[0-9.]+$/ ? sprintf("%.0f", $10) : $10), $11 }' "$WORK/runs.tsv"
 } >"$REPORT"
 
-echo
-cat "$REPORT"
-echo
-say "report written to ${REPORT#"$ROOT"/}"
-if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
-  say "some runs failed (see Notes in the report)"
-  exit 1
-fi
+finish_report

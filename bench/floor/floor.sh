@@ -318,11 +318,4 @@ report_path "$FLOOR_OUT" floor
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, tps, $6, s, $8, $9, $10 }' "$WORK/runs.tsv"
 } >"$REPORT"
 
-echo
-cat "$REPORT"
-echo
-say "report written to ${REPORT#"$ROOT"/}"
-if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
-  say "some runs failed (see Notes in the report)"
-  exit 1
-fi
+finish_report
