@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <map>
 #include <set>
-#include <utility>
 #include <stdexcept>
 
 
@@ -111,7 +110,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   // validated (verdicts are kept per index), up to validation_refills times. Indexes rejected on
   // the way stay in the report with their evidence.
   std::optional<optimizer::ValidationReport> validation;
-  std::vector<std::pair<optimizer::ChosenIndex, optimizer::IndexValidation>> rejected_earlier;
+  std::vector<optimizer::ChosenIndex> rejected_earlier;  // left out of later selections
   if (options.validate && !selection.chosen.empty()) {
     const std::string& where = options.validate_target.empty() ? options.target : options.validate_target;
     say("validating " + std::to_string(selection.chosen.size()) + " indexes on " + describe_target(where) +
@@ -139,7 +138,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
       }
       if (fresh.chosen.empty()) break;
       for (const auto& c : selection.chosen) {
-        if (rejected_keys.count(c.index.key())) rejected_earlier.emplace_back(c, verdicts[c.index.key()]);
+        if (rejected_keys.count(c.index.key())) rejected_earlier.push_back(c);
       }
       say(std::to_string(rejected_keys.size()) + " rejected by validation; selecting again without " +
           (rejected_keys.size() == 1 ? "it" : "them") + ": " + std::to_string(again.chosen.size()) +
@@ -149,7 +148,8 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
       for (auto& v : more.indexes) verdicts[v.index.key()] = std::move(v);
       selection = std::move(again);
     }
-    // The verdicts of the final selection, in its order; its size counts what validation kept.
+    // The verdicts of the final selection and of what earlier rounds rejected; the size counts
+    // what validation kept.
     validation->indexes.clear();
     report.used_bytes = 0;
     for (const auto& c : selection.chosen) {
@@ -158,6 +158,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
         if (it->second.kept) report.used_bytes += c.size_bytes;
       }
     }
+    for (const auto& c : rejected_earlier) validation->indexes.push_back(verdicts[c.index.key()]);
     report.workload_cost_after = selection.workload_cost_after;
     report.whatif_calls = coster.stats().whatif_calls;
     report.whatif_cache_hits = coster.stats().cache_hits;
@@ -186,8 +187,7 @@ AdvisorReport run_advisor(const RunOptions& options, const ProgressFn& progress)
   // The final selection, then what validation rejected in earlier rounds.
   std::vector<const optimizer::ChosenIndex*> suggested;
   for (const auto& c : selection.chosen) suggested.push_back(&c);
-  for (const auto& [c, v] : rejected_earlier) suggested.push_back(&c);
-  for (const auto& v : rejected_earlier) validation->indexes.push_back(v.second);
+  for (const auto& c : rejected_earlier) suggested.push_back(&c);
   for (const optimizer::ChosenIndex* chosen_ptr : suggested) {
     const auto& chosen = *chosen_ptr;
     Suggestion s;

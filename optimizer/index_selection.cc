@@ -479,14 +479,13 @@ double net_cost(const Selection& sel) {
 
 // Two greedy passes, as for a knapsack: by net benefit per byte (many small indexes) and by net
 // benefit alone (the index that helps most, even when wider). When the budget cannot hold every
-// candidate that helps, more passes by net benefit per byte each start from one of the
+// candidate that helps, more passes each start from one of the
 // candidates that gain most on their own, then go on by net benefit per byte or by net benefit
 // (partial enumeration: a per-byte pass alone can fill a small budget with narrow indexes and
 // leave no room for the one that matters; a pass by benefit alone can spend it all on one wide
-// index where two others together gain more). The set with
-// the lowest workload cost, upkeep included, wins; the what-if cache keeps the extra passes
-// cheap, and they stop once they have made seed_whatif_factor times the first two passes' cost
-// lookups.
+// index where two others together gain more). The set with the lowest workload cost, upkeep
+// included, wins; the what-if cache keeps the extra passes cheap, and they stop once they have
+// made seed_whatif_factor times the first two passes' cost lookups.
 Selection select_indexes(const std::vector<AdvisedQuery>& queries, const CandidateSet& candidates,
                          WhatIfCoster& coster, const SelectionOptions& options) {
   // Work is counted in cost lookups (what-if calls and cache hits alike): with a warm cache the

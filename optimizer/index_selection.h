@@ -11,8 +11,8 @@
 // workload's cost, or fits. Every choice keeps its reason: the queries it helps, by how much.
 // The greedy runs twice, ranking by net benefit per byte and by net benefit alone (the knapsack
 // pair: many narrow indexes, or the wider one that helps most), and, when the budget binds, a few
-// more times starting from each of the candidates that gain most alone;
-// the set with the lowest workload cost, upkeep included, is returned.
+// more times starting from each of the candidates that gain most alone; the set with the lowest
+// workload cost, upkeep included, is returned.
 #pragma once
 
 #include <cstddef>
