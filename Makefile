@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-many bench-idle bench-latency bench-floor bench-lint bench-advisor fuzz clean
+.PHONY: all deps build build-asan test unit-test integration-test demo bench bench-cap bench-many bench-idle bench-latency bench-floor bench-profile bench-lint bench-advisor fuzz clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-latency: build
 # (epoll, io_uring) next to PgBouncer's (bench/README.md). Builds its own two binaries.
 bench-floor: deps
 	bench/floor/floor.sh
+
+# Where the proxies' CPU goes under pgbench: perf stat (CPU, switches, syscalls per
+# transaction) and perf record's top symbols, Sluice and PgBouncer (bench/README.md).
+bench-profile: build
+	SLUICE_BIN=$(BUILD_DIR)/sluice bench/profile.sh
 
 # `sluice lint` on 1,000 generated migration files (target: under 2 s).
 bench-lint: build

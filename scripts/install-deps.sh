@@ -10,7 +10,7 @@ PACKAGES=(
   libuv1-dev libpq-dev libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   libcli11-dev libssl-dev libxxhash-dev libpg-query-dev librocksdb-dev libcpp-httplib-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev liburing-dev
+  libgtest-dev libgmock-dev libbenchmark-dev liburing-dev linux-perf
   # headless browser check of the advisor's HTML report
   chromium
   # servers and clients used by the tests, the demo and the benchmarks

@@ -296,7 +296,7 @@ report_path "$FLOOR_OUT" floor
     done
   done
   echo
-  echo "The question: can any proxy get to at most 0.70x PgBouncer's CPU per 1,000 transactions at \`-c 16\`? These forwarders do the least a proxy can (2 reads + 2 writes per transaction, or their io_uring equivalent), so their ratio is the floor:"
+  echo "The question: can any proxy get to at most 0.70x PgBouncer's CPU per 1,000 transactions at each client count? These forwarders do the least a proxy can (2 reads + 2 writes per transaction, or their io_uring equivalent), so their ratio is the floor:"
   echo
   awk -F'\t' '{ printf "- \x60-c %s\x60, %s: %s of PgBouncer'\''s CPU per transaction\n", $1, $2, $3 }' "$WORK/verdicts"
   echo

@@ -210,6 +210,11 @@ void ClientSession::resume_input() {
     resuming_ = true;
     on_read(*conn_, pending);
     resuming_ = false;
+    // Keep a small buffer for the next wait (a client that waits once mostly waits again).
+    if (in_.empty() && pending.capacity() <= 4096 && phase_ != Phase::Closed) {
+      pending.clear();
+      in_.swap(pending);
+    }
   }
   if (server_) server_->flush();
   if (conn_) conn_->flush();
@@ -237,7 +242,8 @@ void ClientSession::link(ServerConnection* s) {
 }
 
 void ClientSession::sync_params_on_link() {
-  std::string sql = sync_params_sql(wanted_, server_->requested_params(), server_->reported_params());
+  std::string sql = sync_params_sql(wanted_, server_->requested_params(), server_->reported_params(),
+                                    server_->params_sync_memo());
   if (sql.empty()) return;
   write_query(server_->out(), sql);
   push(PendingRequest::Kind::InternalQuery);
@@ -308,8 +314,8 @@ void ClientSession::cancel_running_query() {
 void ClientSession::push(PendingRequest::Kind kind, std::string server_statement, std::string client_statement) {
   PendingRequest& r = queue_.emplace_back();
   r.kind = kind;
-  r.server_statement = std::move(server_statement);
-  r.client_statement = std::move(client_statement);
+  if (!server_statement.empty()) r.server_statement = std::move(server_statement);
+  if (!client_statement.empty()) r.client_statement = std::move(client_statement);
   if (kind == PendingRequest::Kind::SyntheticParseComplete || kind == PendingRequest::Kind::SyntheticCloseComplete)
     emit_synthetic();
 }
@@ -558,7 +564,8 @@ void ClientSession::on_error_from_server(std::string_view raw) {
     // skip (its Parse or Bind failed). Later Executes up to the Sync never ran.
     uint64_t now = now_ns();
     bool charged = false;
-    for (PendingRequest& r : queue_) {
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+      PendingRequest& r = queue_[i];
       if (r.kind == K::Sync || r.kind == K::Query || r.kind == K::InternalQuery) break;
       if (r.kind == K::Execute && r.observed) {
         observer_.finish(r, now);

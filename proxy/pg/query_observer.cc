@@ -97,7 +97,12 @@ void QueryObserver::start_query(PendingRequest& r, std::string_view text, uint64
   r.observed = true;
   r.started_ns = arrival_ns;
   r.fingerprint = recorder_->fingerprint(text);
-  r.text = std::make_shared<const std::string>(text);
+  if (query_text_ && query_text_.use_count() == 1 && query_text_->capacity() <= 8192) {
+    query_text_->assign(text.data(), text.size());
+  } else {
+    query_text_ = std::make_shared<std::string>(text);
+  }
+  r.text = query_text_;
   r.wait_ns = pending_wait_ns_;
   pending_wait_ns_ = 0;
   r.bytes_in = bytes_in_;

@@ -89,6 +89,9 @@ class QueryObserver {
   workload::PoolStats* pool_stats_ = nullptr;
   uint64_t pool_stats_generation_ = ~uint64_t(0);
 
+  // The last simple query's text, filled again for the next one once no request holds it (no
+  // allocation per query); dropped rather than reused when it grew past 8 KiB.
+  std::shared_ptr<std::string> query_text_;
   Statement unnamed_statement_;
   StatementMap statements_;
   Portal unnamed_portal_;

@@ -5,9 +5,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sluice::proxy::pg {
 
@@ -39,8 +39,61 @@ struct PendingRequest {
   uint64_t bytes_in = 0;  // client bytes of this query
   std::shared_ptr<const std::string> text;  // the statement's text as the client sent it
   std::string raw_params;                   // the Bind parameters, still encoded
+
+  // Back to a new request's values, keeping the strings' capacity.
+  void reset() {
+    kind = Kind::Query;
+    server_statement.clear();
+    client_statement.clear();
+    started_ns = 0;
+    observed = false;
+    fingerprint = 0;
+    wait_ns = 0;
+    bytes_in = 0;
+    text.reset();
+    raw_params.clear();
+  }
 };
 
-using RequestQueue = std::deque<PendingRequest>;
+// FIFO of the requests in flight on one session: a ring of slots that are reset and reused,
+// never freed, so a request costs no allocation once the ring is as deep as the client's
+// pipeline (std::deque allocates and frees a block every few requests). No memory until the
+// first request.
+class RequestQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  PendingRequest& front() { return slots_[head_]; }
+  PendingRequest& back() { return slots_[(head_ + size_ - 1) & (slots_.size() - 1)]; }
+  // i-th request from the front (i < size()).
+  PendingRequest& operator[](std::size_t i) { return slots_[(head_ + i) & (slots_.size() - 1)]; }
+  // A request with reset values, at the back.
+  PendingRequest& emplace_back() {
+    if (size_ == slots_.size()) grow();
+    PendingRequest& r = slots_[(head_ + size_) & (slots_.size() - 1)];
+    ++size_;
+    return r;
+  }
+  void pop_front() {
+    slots_[head_].reset();
+    head_ = (head_ + 1) & (slots_.size() - 1);
+    --size_;
+  }
+  void clear() {
+    while (size_ != 0) pop_front();
+  }
+
+ private:
+  void grow() {
+    std::vector<PendingRequest> bigger(slots_.empty() ? 4 : slots_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
+    slots_ = std::move(bigger);
+    head_ = 0;
+  }
+
+  std::vector<PendingRequest> slots_;  // power-of-two size
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
 
 }  // namespace sluice::proxy::pg

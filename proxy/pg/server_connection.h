@@ -53,6 +53,7 @@ class ServerConnection : public pool::PooledServer, public net::ConnectionHandle
   ServerStatements& statements() { return statements_; }
   SessionParams& requested_params() { return requested_; }
   SessionParams& reported_params() { return reported_; }
+  ParamsSyncMemo& params_sync_memo() { return params_sync_memo_; }
   int32_t backend_pid() const { return backend_pid_; }
   bool is_tls() const { return conn_ && conn_->is_tls(); }
   int32_t backend_secret() const { return backend_secret_; }
@@ -98,6 +99,7 @@ class ServerConnection : public pool::PooledServer, public net::ConnectionHandle
   ServerStatements statements_;
   SessionParams requested_;
   SessionParams reported_;
+  ParamsSyncMemo params_sync_memo_;
   std::unique_ptr<auth::ScramClient> scram_;
 };
 

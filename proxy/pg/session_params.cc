@@ -1,6 +1,10 @@
 #include "proxy/pg/session_params.h"
 
 #include <cctype>
+#include <random>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace sluice::proxy::pg {
 
@@ -15,14 +19,58 @@ std::string lower(std::string_view s) {
   return r;
 }
 
+namespace {
+uint64_t digest_seed() {
+  static const uint64_t seed = [] {
+    std::random_device rd;
+    return (uint64_t(rd()) << 32) ^ rd();
+  }();
+  return seed;
+}
+}  // namespace
+
+void SessionParams::add_to_digest(const std::string& lower_name, const std::string& value, bool remove) {
+  XXH3_state_t state;
+  XXH3_128bits_reset_withSeed(&state, digest_seed());
+  XXH3_128bits_update(&state, lower_name.data(), lower_name.size() + 1);  // with its NUL: "ab"+"c" != "a"+"bc"
+  XXH3_128bits_update(&state, value.data(), value.size());
+  XXH128_hash_t h = XXH3_128bits_digest(&state);
+  if (remove) {
+    digest_.lo -= h.low64;
+    digest_.hi -= h.high64;
+  } else {
+    digest_.lo += h.low64;
+    digest_.hi += h.high64;
+  }
+}
+
 void SessionParams::set(std::string_view name, std::string_view value) {
   auto key = lower(name);
   auto it = values_.find(key);
   if (it == values_.end()) {
-    values_.emplace(std::move(key), Entry{std::string(name), std::string(value)});
+    it = values_.emplace(std::move(key), Entry{std::string(name), std::string(value)}).first;
   } else {
+    if (it->second.value == value) return;
+    add_to_digest(it->first, it->second.value, true);
     it->second.value = std::string(value);
   }
+  add_to_digest(it->first, it->second.value, false);
+  ++version_;
+}
+
+void SessionParams::erase(std::string_view name) {
+  auto it = values_.find(lower(name));
+  if (it == values_.end()) return;
+  add_to_digest(it->first, it->second.value, true);
+  values_.erase(it);
+  ++version_;
+}
+
+void SessionParams::clear() {
+  if (values_.empty()) return;
+  values_.clear();
+  digest_ = ParamsDigest{};
+  ++version_;
 }
 
 const std::string* SessionParams::get_lower(const std::string& lower_name) const {
@@ -129,6 +177,19 @@ std::string sync_params_sql(const SessionParams& client_wanted, SessionParams& s
     sql += "RESET " + name + ";";
     server_requested.erase(name);
   }
+  return sql;
+}
+
+std::string sync_params_sql(const SessionParams& client_wanted, SessionParams& server_requested,
+                            const SessionParams& server_reported, ParamsSyncMemo& memo) {
+  if (memo.valid && memo.wanted == client_wanted.digest() && memo.requested_version == server_requested.version() &&
+      memo.reported_version == server_reported.version())
+    return {};
+  std::string sql = sync_params_sql(client_wanted, server_requested, server_reported);
+  memo.valid = true;
+  memo.wanted = client_wanted.digest();
+  memo.requested_version = server_requested.version();
+  memo.reported_version = server_reported.version();
   return sql;
 }
 

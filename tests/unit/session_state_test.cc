@@ -47,6 +47,62 @@ TEST(SyncParams, QuotesValuesAndSkipsOddNames) {
             "SELECT pg_catalog.set_config('application_name', 'it''s', false);");
 }
 
+TEST(SessionParams, DigestDependsOnContentNotOnOrderOrHistory) {
+  SessionParams a, b;
+  a.set("TimeZone", "UTC");
+  a.set("application_name", "x");
+  b.set("application_name", "y");
+  b.set("timezone", "UTC");
+  EXPECT_NE(a.digest(), b.digest());
+  b.set("application_name", "x");
+  EXPECT_EQ(a.digest(), b.digest());
+  // Name and value boundaries count: ("ab", "c") is not ("a", "bc").
+  SessionParams c, d;
+  c.set("ab", "c");
+  d.set("a", "bc");
+  EXPECT_NE(c.digest(), d.digest());
+  uint64_t v = a.version();
+  a.set("timezone", "UTC");  // the same value: no change
+  EXPECT_EQ(a.version(), v);
+  a.erase("TIMEZONE");
+  EXPECT_GT(a.version(), v);
+  SessionParams only_app;
+  only_app.set("application_name", "x");
+  EXPECT_EQ(a.digest(), only_app.digest());
+  a.clear();
+  EXPECT_EQ(a.digest(), SessionParams().digest());
+}
+
+TEST(SyncParams, MemoSkipsOnlyWhileNothingChanged) {
+  SessionParams wanted, requested, reported;
+  reported.set("TimeZone", "Etc/UTC");
+  wanted.set("timezone", "Europe/Paris");
+  ParamsSyncMemo memo;
+  EXPECT_EQ(sync_params_sql(wanted, requested, reported, memo),
+            "SELECT pg_catalog.set_config('timezone', 'Europe/Paris', false);");
+  // Another client wanting the same: skipped without looking (requested already matches).
+  SessionParams same;
+  same.set("TimeZone", "Europe/Paris");
+  EXPECT_EQ(sync_params_sql(same, requested, reported, memo), "");
+  // The server's state changed behind the memo (a client ran SET timezone): computed again.
+  requested.set("timezone", "Asia/Tokyo");
+  EXPECT_EQ(sync_params_sql(same, requested, reported, memo),
+            "SELECT pg_catalog.set_config('timezone', 'Europe/Paris', false);");
+  // A client wanting something else is never skipped.
+  SessionParams other;
+  other.set("application_name", "app");
+  EXPECT_EQ(sync_params_sql(other, requested, reported, memo),
+            "SELECT pg_catalog.set_config('application_name', 'app', false);RESET timezone;");
+  // DISCARD ALL forgets what was requested: the next link sets it again.
+  requested.clear();
+  EXPECT_EQ(sync_params_sql(other, requested, reported, memo),
+            "SELECT pg_catalog.set_config('application_name', 'app', false);");
+  // A ParameterStatus changing what the server reports also invalidates the memo.
+  reported.set("application_name", "app");
+  requested.clear();
+  EXPECT_EQ(sync_params_sql(other, requested, reported, memo), "");
+}
+
 TEST(SessionParams, KeepsTheFirstSpellingOfANameButMatchesAnyCase) {
   SessionParams p;
   p.set("DateStyle", "ISO");
