@@ -66,7 +66,11 @@ enum class LexerOutput { Fingerprint, Shape };
 
 class LexerFingerprinter {
  public:
-  LexerFingerprinter(std::string_view query, LexerOutput output) : readable_(output == LexerOutput::Fingerprint) {
+  LexerFingerprinter(std::string_view query, LexerOutput output) : LexerFingerprinter(query, output, own_tokens_) {}
+  // Tokens go into `scratch` (cleared first), whose capacity the caller keeps between texts.
+  LexerFingerprinter(std::string_view query, LexerOutput output, std::vector<Token>& scratch)
+      : readable_(output == LexerOutput::Fingerprint), tokens_(scratch) {
+    tokens_.clear();
     SqlLexer lexer(query);
     Token t{};
     bool statement_start = true;
@@ -266,7 +270,8 @@ class LexerFingerprinter {
 
   const bool readable_;  // LexerOutput::Fingerprint
   bool shareable_ = true;
-  std::vector<Token> tokens_;
+  std::vector<Token> own_tokens_;
+  std::vector<Token>& tokens_;  // own_tokens_ or the caller's scratch
   std::string canonical_;
   std::string normalized_;
   uint64_t next_param_ = 1;
@@ -314,9 +319,13 @@ Fingerprint fingerprint_postgres(std::string_view query) noexcept {
 
 bool postgres_shape(std::string_view query, std::string& shape) noexcept {
   shape.clear();
+  // Called for every new text of a known shape (each pgbench -S query): the token vector and
+  // the shape's own buffer are reused, so a call allocates nothing once they have grown.
+  thread_local std::vector<Token> tokens;
   try {
-    LexerFingerprinter lexer(query, LexerOutput::Shape);
+    LexerFingerprinter lexer(query, LexerOutput::Shape, tokens);
     if (!lexer.shareable()) return false;
+    lexer.canonical().swap(shape);  // build into the caller's buffer
     lexer.run();
     shape.swap(lexer.canonical());
     return true;
