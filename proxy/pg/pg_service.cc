@@ -89,16 +89,58 @@ void PgService::accept_client(uv_stream_t* listener) {
     conn->close();
     return;
   }
+  if (PgService* to = least_loaded_other_worker()) {
+    net::DetachedSocket socket = conn->detach_socket();  // closes conn when it succeeds
+    if (socket.fd >= 0) {
+      // Counted there now, so that a burst of accepts here sees it.
+      to->client_load_.fetch_add(1, std::memory_order_relaxed);
+      to->worker().post([to, socket] { to->adopt_client(socket); });
+      return;
+    }
+    spdlog::debug("could not hand a new client to worker {}: it stays here", to->worker().index());
+  }
+  client_load_.fetch_add(1, std::memory_order_relaxed);
+  start_client(conn);
+}
+
+PgService* PgService::least_loaded_other_worker() const {
+  PgService* best = nullptr;
+  int least = client_load();
+  for (PgService* s : shared_.services) {
+    if (s == this) continue;
+    int load = s->client_load();
+    if (load < least) {
+      least = load;
+      best = s;
+    }
+  }
+  return best;
+}
+
+void PgService::adopt_client(net::DetachedSocket socket) {
+  net::Connection* conn = net::Connection::adopt(worker_, nullptr, socket);
+  if (!conn) {
+    client_load_.fetch_sub(1, std::memory_order_relaxed);
+    spdlog::warn("a client handed over by another worker could not be adopted: connection dropped");
+    return;
+  }
+  start_client(conn);
+}
+
+void PgService::start_client(net::Connection* conn) {
   uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   auto* c = new ClientSession(*this, id);
   shared_.open_sessions.fetch_add(1, std::memory_order_relaxed);
   register_client(c);
   c->start(conn);
+  if (draining_) c->terminate("57P01", "the proxy is shutting down");
 }
 
 void PgService::register_client(ClientSession* c) { clients_[c->id()] = c; }
 
-void PgService::unregister_client(ClientSession* c) { clients_.erase(c->id()); }
+void PgService::unregister_client(ClientSession* c) {
+  if (clients_.erase(c->id())) client_load_.fetch_sub(1, std::memory_order_relaxed);
+}
 
 ClientSession* PgService::find_client(uint64_t id) {
   auto it = clients_.find(id);
