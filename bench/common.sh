@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # globals the sourcing scripts use
-# Shared by bench/many_clients.sh, bench/idle_clients.sh and bench/latency_1client.sh (sourced,
-# not run): a throwaway PostgreSQL, Sluice and PgBouncer on free loopback ports, teardown on
-# exit, and the helpers the reports need. The sourcing script sets ME (the message prefix)
-# and KEEP (1: keep the temporary folder) first, and may set PG_MAX_CONNECTIONS.
+# Shared by the bench scripts (run.sh, many_clients.sh, idle_clients.sh, latency_1client.sh,
+# floor/floor.sh, profile.sh; sourced, not run): a throwaway PostgreSQL, Sluice and PgBouncer
+# on free loopback ports, teardown on exit, and the helpers the reports need. The sourcing
+# script sets ME (the message prefix) and KEEP (1: keep the temporary folder) first, may set
+# PG_MAX_CONNECTIONS, and may define cleanup_hook (run at exit, before the proxies stop).
 #
 # Everything listens on 127.0.0.1 only. Knobs honoured here: PG_BIN, SLUICE_BIN,
 # PGBOUNCER_BIN, PG_MAX_CONNECTIONS (passed on to scripts/pg-throwaway.sh).
@@ -73,6 +74,8 @@ cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM
   for pid in "${EXTRA_PIDS[@]}"; do stop_pid "$pid" TERM; done
+  # The sourcing script's own processes (bench/run.sh: its second Sluice).
+  if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
   stop_pid "$SLUICE_PID" INT
   stop_pid "$PGB_PID" TERM
   "$THROWAWAY" stop "$WORK/pg" 2>/dev/null || true

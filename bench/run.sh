@@ -31,14 +31,13 @@ set -Eeuo pipefail
 # A command failing where it should not: say where, instead of stopping silently.
 trap 'echo "bench: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-say() { echo "bench: $*" >&2; }
-die() { echo "bench: error: $*" >&2; exit 1; }
+ME=bench
+KEEP="${BENCH_KEEP:-0}"
+# Throwaway PostgreSQL, PgBouncer, teardown, CPU from /proc and the report's helpers.
+# shellcheck source=bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # --- knobs ------------------------------------------------------------------------------
-NPROC="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${ROUNDS:=1}" "${BENCH_SECONDS:=3}" "${CLIENTS:=16}" "${BENCH_WARMUP:=1}"
 fi
@@ -59,15 +58,7 @@ BENCH_PGBOUNCER_PREPARED="${BENCH_PGBOUNCER_PREPARED:-auto}"
 BENCH_SLUICE_ARGS="${BENCH_SLUICE_ARGS:-}"
 BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results}"
 BENCH_KEEP="${BENCH_KEEP:-0}"
-PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-SLUICE_BIN="${SLUICE_BIN:-$ROOT/build/sluice}"
-PGBOUNCER_BIN="${PGBOUNCER_BIN:-/usr/sbin/pgbouncer}"
-PGBENCH="$PG_BIN/pgbench"
-PSQL="$PG_BIN/psql"
-THROWAWAY="$ROOT/scripts/pg-throwaway.sh"
-export PGPASSWORD=postgres  # the throwaway server's superuser password
 
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 for v in BENCH_SECONDS ROUNDS BENCH_WORKERS BENCH_POOL_SIZE BENCH_SCALE BENCH_THREADS BENCH_WARMUP; do
   is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"
 done
@@ -104,7 +95,6 @@ if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
   TARGETS+=(pgbouncer)
 fi
 
-CLK_TCK="$(getconf CLK_TCK)"
 # 256 pgbench clients plus the proxies' sockets: lift the open-files limit where allowed.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -127,92 +117,12 @@ if [ "$BENCH_SKIP_PGBOUNCER" != 1 ]; then
   esac
 fi
 
-# --- temporary folder and teardown ------------------------------------------------------
-WORK="$(mktemp -d -t sluice-bench.XXXXXX)"
-chmod 711 "$WORK"  # the postgres user (PostgreSQL, PgBouncer) must reach its subfolders
-SLUICE_PID=""
-NOOBS_PID=""
-PGB_PID=""
-
-stop_pid() {  # $1 = pid, $2 = signal; waits up to 10 s, then SIGKILL
-  local pid="$1" sig="$2" i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for (( i = 0; i < 100; i++ )); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_pid "$SLUICE_PID" INT
-  stop_pid "$NOOBS_PID" INT
-  stop_pid "$PGB_PID" TERM
-  "$THROWAWAY" stop "$WORK/pg" 2>/dev/null || true
-  if [ "$BENCH_KEEP" = 1 ]; then
-    say "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
-
-log_tail() {  # $1 = file, $2 = title, $3 = lines (default 25)
-  if [ -s "$1" ]; then
-    echo "bench: ---- last lines of $2 ($1) ----" >&2
-    tail -n "${3:-25}" "$1" >&2
-    echo "bench: ----" >&2
-  fi
-}
-
-free_port() { "$THROWAWAY" free-port; }
-
-listening() { [ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]; }
-
-wait_listen() {  # $1 = port, $2 = pid, $3 = name, $4 = log; up to 15 s
-  local i
-  for (( i = 0; i < 150; i++ )); do
-    listening "$1" && return 0
-    kill -0 "$2" 2>/dev/null || { log_tail "$4" "$3 log"; die "$3 exited during start-up"; }
-    sleep 0.1
-  done
-  log_tail "$4" "$3 log"
-  die "$3 did not listen on 127.0.0.1:$1 within 15 s"
-}
-
-# utime + stime of the whole process (all threads), in clock ticks.
-cpu_ticks() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo ""; return 0; }
-  stat="${stat##*) }"  # the command name may hold spaces; fields after it are fixed
-  # shellcheck disable=SC2086
-  set -- $stat
-  echo $(( ${12} + ${13} ))
-}
-
 # --- PostgreSQL -------------------------------------------------------------------------
-say "temporary folder $WORK"
-say "starting PostgreSQL"
-pg_out="$("$THROWAWAY" start "$WORK/pg")" || die "could not start PostgreSQL (see above)"
-PGPORT="${pg_out#PGPORT=}"
-is_uint "$PGPORT" || die "unexpected output from pg-throwaway.sh: $pg_out"
-PG_VERSION="$("$PG_BIN/postgres" --version | awk '{print $3}')"
-
-say "pgbench -i -s $BENCH_SCALE (direct, port $PGPORT)"
-if ! "$PGBENCH" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s "$BENCH_SCALE" -q postgres >"$WORK/init.log" 2>&1; then
-  log_tail "$WORK/init.log" "pgbench -i"
-  die "pgbench -i failed"
-fi
+# common.sh made $WORK and stops Sluice (SLUICE_PID), PgBouncer (PGB_PID) and PostgreSQL at
+# exit; the second Sluice is ours to stop.
+NOOBS_PID=""
+cleanup_hook() { stop_pid "$NOOBS_PID" INT; }
+start_pg "$BENCH_SCALE"
 
 # --- Sluice -----------------------------------------------------------------------------
 SLUICE_PORT=""
@@ -231,7 +141,7 @@ launch_sluice() {  # $1 = name (log file $WORK/<name>.log), $2... = extra argume
   LAUNCHED_PID=$!
   wait_listen "$LAUNCHED_PORT" "$LAUNCHED_PID" "$name" "$WORK/$name.log"
 }
-start_sluice() {  # observation on (the default)
+start_sluice_observing() {  # observation on (the default)
   launch_sluice sluice
   SLUICE_PORT="$LAUNCHED_PORT"
   SLUICE_PID="$LAUNCHED_PID"
@@ -242,53 +152,13 @@ start_sluice_noobs() {  # the same, with observation off
   NOOBS_PID="$LAUNCHED_PID"
 }
 
-# --- PgBouncer --------------------------------------------------------------------------
-PGB_PORT=""
-start_pgbouncer() {
-  local d="$WORK/pgbouncer"
-  mkdir -p "$d"
-  PGB_PORT="$(free_port)"
-  printf '"postgres" "postgres"\n' >"$d/userlist.txt"
-  chmod 600 "$d/userlist.txt"
-  cat >"$d/pgbouncer.ini" <<EOF
-[databases]
-postgres = host=127.0.0.1 port=$PGPORT dbname=postgres
+# --- PgBouncer (common.sh's start_pgbouncer) ---------------------------------------------
+if [ "$PGB_PREPARED" = 1 ] && [ "$PGB_HAS_PREPARED" = 1 ]; then
+  PGB_EXTRA_INI="max_prepared_statements = 100"
+fi
 
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PGB_PORT
-unix_socket_dir =
-auth_type = scram-sha-256
-auth_file = $d/userlist.txt
-admin_users = postgres
-pool_mode = transaction
-default_pool_size = $BENCH_POOL_SIZE
-min_pool_size = 0
-reserve_pool_size = 0
-max_client_conn = 1000
-max_db_connections = 0
-ignore_startup_parameters = extra_float_digits
-logfile = $d/pgbouncer.log
-pidfile = $d/pgbouncer.pid
-log_connections = 0
-log_disconnections = 0
-stats_period = 600
-EOF
-  if [ "$PGB_PREPARED" = 1 ] && [ "$PGB_HAS_PREPARED" = 1 ]; then
-    echo "max_prepared_statements = 100" >>"$d/pgbouncer.ini"
-  fi
-  local user_flag=()
-  if [ "$(id -u)" -eq 0 ]; then
-    # PgBouncer refuses to run as root: it switches to the postgres user itself.
-    chown -R postgres: "$d"
-    user_flag=(-u postgres)
-  fi
-  "$PGBOUNCER_BIN" "${user_flag[@]}" "$d/pgbouncer.ini" >>"$WORK/pgbouncer.out" 2>&1 &
-  PGB_PID=$!
-  wait_listen "$PGB_PORT" "$PGB_PID" pgbouncer "$d/pgbouncer.log"
-}
-
-smoke() {  # $1 = name, $2 = port, $3 = log
+# A login and a query that needs pgbench's tables, through the target.
+smoke_scale() {  # $1 = name, $2 = port, $3 = log
   local out
   if ! out="$("$PSQL" -X -h 127.0.0.1 -p "$2" -U postgres -d postgres -Atc 'select count(*) from pgbench_branches' 2>&1)" \
      || [ "$out" != "$BENCH_SCALE" ]; then
@@ -302,18 +172,18 @@ for t in "${TARGETS[@]}"; do
   case "$t" in
     sluice)
       say "starting sluice (transaction pool, size $BENCH_POOL_SIZE, $BENCH_WORKERS workers)"
-      start_sluice
-      smoke sluice "$SLUICE_PORT" "$WORK/sluice.log"
+      start_sluice_observing
+      smoke_scale sluice "$SLUICE_PORT" "$WORK/sluice.log"
       ;;
     sluice_noobs)
       say "starting sluice_noobs (the same with --no-observe)"
       start_sluice_noobs
-      smoke sluice_noobs "$NOOBS_PORT" "$WORK/sluice_noobs.log"
+      smoke_scale sluice_noobs "$NOOBS_PORT" "$WORK/sluice_noobs.log"
       ;;
     pgbouncer)
       say "starting PgBouncer $PGB_VERSION (transaction pool, size $BENCH_POOL_SIZE)"
-      start_pgbouncer
-      smoke pgbouncer "$PGB_PORT" "$WORK/pgbouncer/pgbouncer.log"
+      start_pgbouncer "$BENCH_POOL_SIZE" 1000
+      smoke_scale pgbouncer "$PGB_PORT" "$WORK/pgbouncer/pgbouncer.log"
       ;;
   esac
 done
@@ -328,7 +198,7 @@ ensure_alive() {  # $1 = target, $2-$4 = round, mode, clients (for the note)
         log_tail "$WORK/sluice.log" "sluice log"
         say "sluice had exited; restarting it"
         echo "sluice had exited (found before round $2 $3 -c $4; the run before it may have failed) and was restarted" >>"$WORK/notes"
-        start_sluice
+        start_sluice_observing
       fi
       ;;
     sluice_noobs)
@@ -346,7 +216,7 @@ ensure_alive() {  # $1 = target, $2-$4 = round, mode, clients (for the note)
         log_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
         say "pgbouncer had exited; restarting it"
         echo "pgbouncer had exited (found before round $2 $3 -c $4; the run before it may have failed) and was restarted" >>"$WORK/notes"
-        start_pgbouncer
+        start_pgbouncer "$BENCH_POOL_SIZE" 1000
       fi
       ;;
   esac
@@ -491,23 +361,9 @@ for (( r = 1; r <= ROUNDS; r++ )); do
   done
 done
 
-# --- report -----------------------------------------------------------------------------
-# Median of the numeric values on stdin ("-" when there are none).
-median() {
-  awk '$1 ~ /^[0-9.]+$/ {print $1}' | sort -g | awk '
-    { v[NR] = $1 }
-    END {
-      if (NR == 0) { print "-"; exit }
-      if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-      print m
-    }'
-}
+# --- report (median and fmt: common.sh) ---------------------------------------------------
 col() {  # $1 target, $2 mode, $3 clients, $4 column number in runs.tsv (ok runs only)
   awk -F'\t' -v t="$1" -v m="$2" -v c="$3" -v k="$4" '$2 == t && $3 == m && $4 == c && $5 == "ok" {print $k}' "$WORK/runs.tsv" | median
-}
-fmt() {  # $1 value, $2 printf format
-  # shellcheck disable=SC2059  # the format is ours
-  if [ "$1" = - ]; then echo "-"; else printf "$2" "$1"; fi
 }
 ratio() {  # $1 / $2 as "1.23x"; $3 = decimals (default 2)
   if [ "$1" = - ] || [ "$2" = - ]; then echo "-"; else awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0) printf "%.*fx", d, a / b; else print "-" }'; fi
@@ -615,11 +471,4 @@ REPORT="$BENCH_OUT/$STAMP-$HOST$SUFFIX.md"
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, tps, $7, $8, $9, $10 }' "$WORK/runs.tsv"
 } >"$REPORT"
 
-echo
-cat "$REPORT"
-echo
-say "report written to ${REPORT#"$ROOT"/}"
-if grep -q $'\tfail\t' "$WORK/runs.tsv"; then
-  say "some runs failed (see Notes in the report)"
-  exit 1
-fi
+finish_report
