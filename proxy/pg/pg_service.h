@@ -67,10 +67,11 @@ class PgService {
   void set_paused(const std::string& database, bool paused);
 
   // Listener callback. A new client goes to the worker with the fewest clients: the kernel's
-  // SO_REUSEPORT spread is random (1,000 clients split about 515 / 485), and each worker serves
-  // its own clients from about pool_size / workers servers, so an uneven split makes the
-  // clients of the busier worker wait longer (at 1,000 clients on a pool of 20 the per-client
-  // transaction counts spread ±5 % against PgBouncer's ±2 %, which set the p99).
+  // SO_REUSEPORT spread is random (binomial: at 1,000 clients a typical gap of a few dozen),
+  // and each worker serves its own clients from about pool_size / workers servers, so an
+  // uneven split makes the clients of the busier worker wait longer. (Measured: it did not
+  // narrow the per-client spread at 1,000 clients, ±5 % against PgBouncer's ±2 %; that comes
+  // from the workers' separate queues, see bench/results/2026-12-02-1906-many-vm.md.)
   void accept_client(uv_stream_t* listener);
   // On the receiving worker: a client socket another worker accepted and handed over.
   void adopt_client(net::DetachedSocket socket);
