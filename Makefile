@@ -30,10 +30,11 @@ build: deps $(BUILD_DIR)/build.ninja
 build-asan: deps $(ASAN_DIR)/build.ninja
 	ninja -C $(ASAN_DIR) -j$(JOBS)
 
-# Release build: unit and integration tests. Sanitizer build: the same tests with the proxy
-# built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# Release build: unit and integration tests, the proxies doing their I/O on libuv's epoll loop.
+# Sanitizer build: the same tests with the proxy built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, on the default I/O (io_uring where the kernel allows it).
 test: build build-asan
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
+	cd $(BUILD_DIR) && SLUICE_TEST_IO=libuv ctest --output-on-failure --timeout 1200
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure --timeout 1800
 	$(MAKE) fuzz FUZZ_SECONDS=10

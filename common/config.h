@@ -13,6 +13,10 @@ namespace sluice::common {
 
 enum class PoolMode { Session, Transaction };
 
+// How a worker does its connections' I/O. Auto: io_uring when the kernel allows it (checked at
+// start), libuv's epoll loop otherwise. IoUring: refuse to start without it. Libuv: never try.
+enum class IoBackend { Auto, IoUring, Libuv };
+
 // Toward clients: disable = refuse SSLRequest ('N'), prefer = accept TLS when asked,
 // require = refuse plaintext logins. Toward servers: disable = never ask, prefer = ask and
 // fall back to plaintext on 'N', require = fail the connection on 'N'.
@@ -101,6 +105,7 @@ struct Config {
   std::string source;  // file the config came from, or "command line"
   std::vector<Endpoint> listen{Endpoint{}};
   int workers = 0;  // 0: one per core
+  IoBackend io = IoBackend::Auto;
   std::vector<DatabaseConfig> databases;
   std::vector<UserConfig> users;
   AuthType auth_type = AuthType::ScramSha256;

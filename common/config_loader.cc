@@ -129,6 +129,7 @@ constexpr std::string_view kTlsModes[] = {"disable", "prefer", "require"};
 constexpr std::string_view kAuthTypes[] = {"trust", "md5", "scram-sha-256"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kSampleModes[] = {"on", "redacted", "off"};
+constexpr std::string_view kIoBackends[] = {"auto", "io_uring", "libuv"};
 
 struct TimeoutKey {
   std::string_view name;
@@ -304,7 +305,7 @@ class TomlLoader {
   }
 
   void load_proxy(const toml::table& t, Config& config) const {
-    check_keys(t, "proxy", {"listen", "workers", "log_level", "data_dir", "max_client_conn", "max_message_size"});
+    check_keys(t, "proxy", {"listen", "workers", "io", "log_level", "data_dir", "max_client_conn", "max_message_size"});
     if (const toml::node* n = t.get("listen")) {
       std::vector<const toml::node*> items;
       if (n->is_string()) {
@@ -334,6 +335,12 @@ class TomlLoader {
     }
     if (const toml::node* n = t.get("workers")) {
       config.workers = static_cast<int>(get_int(*n, "proxy.workers", 0, kMaxWorkers));
+    }
+    if (const toml::node* n = t.get("io")) {
+      std::string text = get_string(*n, "proxy.io");
+      std::optional<IoBackend> io = parse_io_backend(text);
+      if (!io) fail_at(*n, one_of("proxy.io", kIoBackends, text));
+      config.io = *io;
     }
     if (const toml::node* n = t.get("log_level")) {
       std::string level = get_string(*n, "proxy.log_level");
@@ -629,6 +636,25 @@ std::string_view to_string(SampleMode mode) {
   return "on";
 }
 
+std::optional<IoBackend> parse_io_backend(std::string_view text) {
+  if (text == "auto") return IoBackend::Auto;
+  if (text == "io_uring") return IoBackend::IoUring;
+  if (text == "libuv") return IoBackend::Libuv;
+  return std::nullopt;
+}
+
+std::string_view to_string(IoBackend io) {
+  switch (io) {
+    case IoBackend::Auto:
+      return "auto";
+    case IoBackend::IoUring:
+      return "io_uring";
+    case IoBackend::Libuv:
+      return "libuv";
+  }
+  return "auto";
+}
+
 std::optional<AuthType> parse_auth_type(std::string_view text) {
   if (text == "trust") return AuthType::Trust;
   if (text == "md5") return AuthType::Md5;
@@ -906,6 +932,11 @@ Config config_from_command_line(const CommandLineOptions& options) {
   range = check_int_range(options.workers, 0, kMaxWorkers);
   if (!range.empty()) fail("--workers " + range);
   config.workers = options.workers;
+  if (!options.io.empty()) {
+    std::optional<IoBackend> io = parse_io_backend(options.io);
+    if (!io) fail(one_of("--io", kIoBackends, options.io));
+    config.io = *io;
+  }
 
   if (!options.auth_type.empty()) {
     std::optional<AuthType> type = parse_auth_type(options.auth_type);

@@ -38,6 +38,7 @@ struct CommandLineOptions {
   std::string pool_mode = "transaction";
   int pool_size = 20;
   int workers = 0;
+  std::string io;          // auto | io_uring | libuv
   std::string auth_type;   // trust | md5 | scram-sha-256
   std::string users_file;  // PgBouncer-style userlist, becomes Config::auth_file
   std::string log_level;
@@ -70,6 +71,8 @@ std::optional<PoolMode> parse_pool_mode(std::string_view text);
 std::optional<TlsMode> parse_tls_mode(std::string_view text);
 std::optional<SampleMode> parse_sample_mode(std::string_view text);
 std::string_view to_string(SampleMode mode);
+std::optional<IoBackend> parse_io_backend(std::string_view text);
+std::string_view to_string(IoBackend io);
 std::optional<AuthType> parse_auth_type(std::string_view text);
 bool is_valid_log_level(std::string_view text);  // trace|debug|info|warn|error|off
 std::string_view to_string(PoolMode mode);

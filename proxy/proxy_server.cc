@@ -68,8 +68,20 @@ bool ProxyServer::Impl::setup() {
     return false;
   }
   int n = cfg.workers > 0 ? cfg.workers : int(std::max(1u, std::thread::hardware_concurrency()));
+  common::IoBackend io = cfg.io;
+  if (io != common::IoBackend::Libuv) {
+    std::string why_not;
+    if (!net::Worker::uring_available(&why_not)) {
+      if (io == common::IoBackend::IoUring) {
+        spdlog::error("proxy.io = \"io_uring\", but this kernel refuses it: {}", why_not);
+        return false;
+      }
+      spdlog::info("io_uring is not available ({}): connections use libuv's epoll loop", why_not);
+      io = common::IoBackend::Libuv;
+    }
+  }
   for (int i = 0; i < n; ++i) {
-    workers.push_back(std::make_unique<net::Worker>(i));
+    workers.push_back(std::make_unique<net::Worker>(i, io));
     services.push_back(std::make_unique<pg::PgService>(*workers.back(), shared, config));
     shared.services.push_back(services.back().get());
   }
@@ -95,7 +107,7 @@ bool ProxyServer::Impl::setup() {
     spdlog::info("database {} -> {} ({} pooling, pool_size {})", db.name,
                  common::to_string(db.target, false),
                  db.pool_mode == common::PoolMode::Transaction ? "transaction" : "session", db.pool_size);
-  spdlog::info("sluice proxy started: {} workers", n);
+  spdlog::info("sluice proxy started: {} workers, I/O on {}", n, io == common::IoBackend::Libuv ? "libuv" : "io_uring");
   return true;
 }
 

@@ -43,6 +43,7 @@ const Setting kSettings[] = {
     {"config_file", [](const Config& c) { return c.source; }, false},
     {"proxy.listen", [](const Config& c) { return listen(c.listen); }, false},
     {"proxy.workers", [](const Config& c) { return std::to_string(c.workers); }, false},
+    {"proxy.io", [](const Config& c) { return std::string(common::to_string(c.io)); }, false},
     {"proxy.log_level", [](const Config& c) { return c.log_level; }, true},
     {"proxy.data_dir", [](const Config& c) { return c.data_dir; }, false},
     {"proxy.max_client_conn", [](const Config& c) { return std::to_string(c.limits.max_client_conn); }, true},

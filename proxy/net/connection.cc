@@ -2,12 +2,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <unistd.h>
 
+#include "proxy/net/uring_io.h"
 #include "proxy/net/worker.h"
 
 namespace sluice::proxy::net {
@@ -18,7 +22,8 @@ struct Connection::WriteRequest {
   std::string data;
 };
 
-Connection::Connection(Worker& worker, ConnectionHandler* handler) : worker_(worker), handler_(handler) {
+Connection::Connection(Worker& worker, ConnectionHandler* handler)
+    : worker_(worker), handler_(handler), io_(worker.uring()) {
   uv_tcp_init(worker_.loop(), &tcp_);
   tcp_.data = this;
 }
@@ -31,7 +36,6 @@ int Connection::accept(uv_stream_t* listener) {
   int rc = uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_));
   if (rc != 0) return rc;
   uv_tcp_nodelay(&tcp_, 1);
-  start_reading();
   return 0;
 }
 
@@ -95,15 +99,32 @@ void Connection::on_connect_cb(uv_connect_t* req, int status) {
   if (c->handler_) c->handler_->on_connected(*c, status);
 }
 
+int Connection::fd() {
+  if (fd_ < 0) {
+    uv_os_fd_t f;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &f) == 0) fd_ = f;
+  }
+  return fd_;
+}
+
 void Connection::start_reading() {
   if (reading_ || closing_) return;
   reading_ = true;
+  if (io_) {
+    if (!recv_armed_) arm_recv();
+    return;
+  }
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::on_alloc, &Connection::on_read_cb);
 }
 
 void Connection::pause_reading() {
   if (paused_ || closing_) return;
   paused_ = true;
+  if (io_) {
+    reading_ = false;
+    if (recv_armed_) io_->cancel(UringIo::user_data(this, UringIo::kRecv));
+    return;
+  }
   if (reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     reading_ = false;
@@ -113,6 +134,10 @@ void Connection::pause_reading() {
 void Connection::resume_reading() {
   if (!paused_ || closing_) return;
   paused_ = false;
+  if (!held_input_.empty() && !held_scheduled_) {
+    held_scheduled_ = true;
+    worker_.deliver_later(this);
+  }
   start_reading();
 }
 
@@ -126,15 +151,19 @@ void Connection::on_read_cb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   if (c->closing_) return;
   if (n > 0) {
-    if (c->ssl_) {
-      c->deliver_ciphertext(buf->base, std::size_t(n));
-    } else if (c->handler_) {
-      c->handler_->on_read(*c, std::string_view(buf->base, std::size_t(n)));
-    }
+    c->deliver(std::string_view(buf->base, std::size_t(n)));
     return;
   }
   if (n == 0) return;
   c->fail(n == UV_EOF ? "connection closed by peer" : uv_strerror(int(n)));
+}
+
+void Connection::deliver(std::string_view data) {
+  if (ssl_) {
+    deliver_ciphertext(data.data(), data.size());
+  } else if (handler_) {
+    handler_->on_read(*this, data);
+  }
 }
 
 void Connection::fail(std::string_view reason) {
@@ -164,12 +193,35 @@ void Connection::flush() {
     pump_tls_output();
     return;
   }
+  if (io_) {
+    if (send_busy_) {
+      queued_.append(out_);
+    } else {
+      send_buf_.swap(out_);  // out_ takes send_buf_'s spare capacity
+      send_off_ = 0;
+      start_send();
+    }
+    out_.clear();
+    note_pending();
+    return;
+  }
   send_wire(out_);
   out_.clear();
 }
 
 void Connection::send_wire(std::string_view data) {
   if (data.empty() || closing_) return;
+  if (io_) {
+    if (send_busy_) {
+      queued_.append(data);
+    } else {
+      send_buf_.assign(data);
+      send_off_ = 0;
+      start_send();
+    }
+    note_pending();
+    return;
+  }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   std::size_t off = 0;
   if (in_flight_ == 0) {
@@ -221,6 +273,13 @@ DetachedSocket Connection::detach_socket() {
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) return d;
   int copy = ::dup(fd);
   if (copy < 0) return d;
+  if (io_) {
+    // Bytes read and not yet handled, and those the kernel may already have taken for the
+    // receive being cancelled, travel with the socket.
+    d.pending_input = std::move(held_input_);
+    held_input_.clear();
+    if (recv_armed_) io_->cancel_recv_now(UringIo::user_data(this, UringIo::kRecv), &d.pending_input);
+  }
   d.fd = copy;
   d.ssl = ssl_;
   d.tls_handshake_done = tls_handshake_done_;
@@ -246,6 +305,11 @@ Connection* Connection::adopt(Worker& worker, ConnectionHandler* handler, Detach
   }
   c->tls_handshake_done_ = socket.tls_handshake_done;
   c->start_reading();
+  if (!socket.pending_input.empty()) {
+    c->held_input_ = std::move(socket.pending_input);
+    c->held_scheduled_ = true;
+    worker.deliver_later(c);
+  }
   return c;
 }
 
@@ -253,6 +317,29 @@ void Connection::close() {
   if (closing_) return;
   closing_ = true;
   handler_ = nullptr;
+  reading_ = false;
+  if (held_scheduled_) worker_.forget(this);
+  if (io_ && (recv_armed_ || send_busy_)) {
+    // A reply written just before closing (an error) is handed to the kernel now, as libuv's
+    // immediate write would have; what the socket cannot take at once is dropped, as there.
+    // The handle closes when the last completion naming this object has arrived.
+    if (send_busy_) {
+      io_->submit();
+      send_rest_now();
+    }
+    if (recv_armed_) io_->cancel(UringIo::user_data(this, UringIo::kRecv));
+    if (send_busy_) io_->cancel(UringIo::user_data(this, UringIo::kSend));
+    waiting_to_close_ = true;
+    worker_.note_uring_closing(+1);
+    return;
+  }
+  finish_close();
+}
+
+void Connection::finish_close() {
+  if (handle_closed_) return;
+  handle_closed_ = true;
+  if (waiting_to_close_) worker_.note_uring_closing(-1);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::on_close_cb);
 }
 
@@ -274,6 +361,127 @@ std::string Connection::peer_address() const {
     port = ntohs(a->sin6_port);
   }
   return std::string(ip) + ":" + std::to_string(port);
+}
+
+// ---- io_uring -------------------------------------------------------------------------------
+
+void Connection::on_uring_completion(uint64_t user_data, int res, unsigned flags) {
+  auto* c = reinterpret_cast<Connection*>(user_data & ~UringIo::kTagMask);
+  if ((user_data & UringIo::kTagMask) == UringIo::kRecv) {
+    c->on_recv_completion(res, flags);
+  } else {
+    c->on_send_completion(res);
+  }
+}
+
+void Connection::arm_recv() {
+  io_->recv_multishot(fd(), UringIo::user_data(this, UringIo::kRecv));
+  recv_armed_ = true;
+}
+
+void Connection::hold(std::string_view data) {
+  held_input_.append(data);
+  if (reading_ && !held_scheduled_) {
+    held_scheduled_ = true;
+    worker_.deliver_later(this);
+  }
+}
+
+void Connection::on_recv_completion(int res, unsigned flags) {
+  if (!(flags & IORING_CQE_F_MORE)) recv_armed_ = false;
+  if (res > 0) {
+    std::string_view data = io_->received(res, flags);
+    if (!closing_) {
+      // In order: straight to the handler unless earlier bytes are still held back.
+      if (reading_ && held_input_.empty()) {
+        deliver(data);
+      } else {
+        hold(data);
+      }
+    }
+    io_->give_back(flags);
+  } else if (flags & IORING_CQE_F_BUFFER) {
+    io_->give_back(flags);
+  }
+  if (closing_) {
+    if (!recv_armed_ && !send_busy_) finish_close();
+    return;
+  }
+  if (res == 0) {
+    if (held_input_.empty()) {
+      fail("connection closed by peer");
+    } else {
+      eof_held_ = true;  // reported after the held bytes
+    }
+    return;
+  }
+  if (res < 0 && res != -ENOBUFS && res != -ECANCELED) {
+    fail(std::strerror(-res));
+    return;
+  }
+  // The receive ended (cancelled by a pause, or the buffer ring ran dry): arm it again if wanted.
+  if (!recv_armed_ && reading_) arm_recv();
+}
+
+void Connection::deliver_held_input() {
+  held_scheduled_ = false;
+  if (closing_ || !reading_ || held_input_.empty()) return;
+  std::string data;
+  data.swap(held_input_);
+  deliver(data);
+  if (eof_held_ && !closing_ && held_input_.empty()) fail("connection closed by peer");
+}
+
+// Closing with bytes queued behind a send: once that send is done (usually at the submit just
+// made), the rest goes out with one nonblocking send, as libuv's immediate write would have.
+void Connection::send_rest_now() {
+  int res = 0;
+  if (queued_.empty() || !io_->find_completion(UringIo::user_data(this, UringIo::kSend), &res) || res < 0) return;
+  std::size_t done = std::min(send_buf_.size(), send_off_ + std::size_t(res));
+  std::string rest = send_buf_.substr(done);
+  rest += queued_;
+  queued_.clear();
+  if (::send(fd(), rest.data(), rest.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    spdlog::debug("send before close: {}", std::strerror(errno));
+}
+
+void Connection::start_send() {
+  io_->send(fd(), send_buf_.data() + send_off_, send_buf_.size() - send_off_,
+            UringIo::user_data(this, UringIo::kSend));
+  send_busy_ = true;
+}
+
+void Connection::note_pending() {
+  in_flight_ = (send_buf_.size() - send_off_) + queued_.size();
+  if (pending_bytes() > kHighWatermark) was_congested_ = true;
+}
+
+void Connection::on_send_completion(int res) {
+  send_busy_ = false;
+  if (closing_) {
+    if (!recv_armed_) finish_close();
+    return;
+  }
+  if (res < 0) {
+    fail(std::strerror(-res));
+    return;
+  }
+  send_off_ += std::size_t(res);
+  if (send_off_ < send_buf_.size()) {  // a short send: the rest goes next
+    start_send();
+  } else {
+    send_buf_.clear();
+    send_off_ = 0;
+    if (!queued_.empty()) {
+      send_buf_.swap(queued_);
+      start_send();
+    }
+  }
+  note_pending();
+  if (was_congested_ && in_flight_ < kLowWatermark) {
+    was_congested_ = false;
+    if (handler_) handler_->on_drained(*this);
+  }
 }
 
 // ---- TLS -------------------------------------------------------------------------------------

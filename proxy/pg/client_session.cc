@@ -30,6 +30,7 @@ ClientSession::~ClientSession() = default;
 void ClientSession::start(net::Connection* conn) {
   conn_ = conn;
   conn_->set_handler(this);
+  conn_->start_reading();
   connected_ms_ = last_activity_ms_ = service_.now_ms();
 }
 

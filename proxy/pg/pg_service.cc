@@ -15,7 +15,7 @@ namespace sluice::proxy::pg {
 namespace {
 constexpr auto kAuthQueryCacheTtl = std::chrono::seconds(30);
 
-// Connects to a server, sends one CancelRequest and waits for the server to hang up.
+// Connects to a server, sends one CancelRequest and closes (the server hangs up by itself).
 class CancelSender : public net::ConnectionHandler {
  public:
   CancelSender(net::Worker& w, int32_t pid, int32_t secret) : pid_(pid), secret_(secret) {
@@ -31,11 +31,10 @@ class CancelSender : public net::ConnectionHandler {
     }
     write_cancel_request(c.out_buffer(), pid_, secret_);
     c.flush();
-    if (c.pending_bytes() == 0) {
-      // The kernel has the 16 bytes; the server acts on them and hangs up by itself.
-      c.close();
-      delete this;
-    }
+    // close() hands the 16 bytes to the kernel first (a fresh socket takes them at once); the
+    // server acts on them and hangs up by itself.
+    c.close();
+    delete this;
   }
   void on_read(net::Connection&, std::string_view) override {}
   void on_closed(net::Connection&, std::string_view) override { delete this; }
@@ -65,10 +64,7 @@ static workload::RecordPolicy record_policy(const common::ObserveConfig& o) {
 
 PgService::PgService(net::Worker& worker, SharedState& shared, std::shared_ptr<const common::Config> config)
     : worker_(worker), shared_(shared), config_(std::move(config)) {
-  uv_check_init(worker_.loop(), &check_);
-  check_.data = this;
-  uv_check_start(&check_, &PgService::on_check);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  worker_.on_batch_end([this] { collect_garbage(); });
   if (config_->observe.enabled) {
     recorder_ = std::make_unique<observe::QueryRecorder>(std::size_t(config_->observe.max_fingerprints),
                                                          record_policy(config_->observe));
@@ -342,8 +338,6 @@ void PgService::defer_delete(ClientSession* c) { dead_clients_.push_back(c); }
 void PgService::defer_delete(ServerConnection* s) {
   if (servers_.erase(s)) dead_servers_.push_back(s);
 }
-
-void PgService::on_check(uv_check_t* h) { static_cast<PgService*>(h->data)->collect_garbage(); }
 
 void PgService::collect_garbage() {
   while (!dead_clients_.empty() || !dead_servers_.empty()) {

@@ -116,7 +116,6 @@ class PgService {
 
  private:
   void janitor();
-  static void on_check(uv_check_t* h);
   void collect_garbage();
   pool::PoolSettings pool_settings() const;
   ServerConnection* open_server(PoolEntry& entry);
@@ -135,7 +134,6 @@ class PgService {
   std::unordered_set<ServerConnection*> servers_;  // every live server connection on this worker
   std::vector<ClientSession*> dead_clients_;
   std::vector<ServerConnection*> dead_servers_;
-  uv_check_t check_;
   bool draining_ = false;
   std::unique_ptr<observe::QueryRecorder> recorder_;
   uint64_t last_janitor_ms_ = 0;

@@ -263,6 +263,8 @@ TEST_F(AdminConsoleTest, ShowConfigListsSettingsWithoutSecrets) {
   };
   EXPECT_EQ(value_of("proxy.workers")["value"], "2");
   EXPECT_EQ(value_of("proxy.workers")["changeable"], "no");
+  EXPECT_EQ(value_of("proxy.io")["value"], test_io_backend());
+  EXPECT_EQ(value_of("proxy.io")["default"], "auto");
   EXPECT_EQ(value_of("proxy.listen")["value"], "127.0.0.1:" + std::to_string(port()));
   EXPECT_EQ(value_of("timeouts.query_wait_timeout")["value"], "30");
   EXPECT_EQ(value_of("timeouts.query_wait_timeout")["default"], "120");

@@ -323,6 +323,14 @@ TEST_F(ConfigLoaderTest, UnknownKeyListsTheKnownOnesWhenNothingIsClose) {
   EXPECT_NE(message.find("expected one of: type, file, query"), std::string::npos) << message;
 }
 
+TEST_F(ConfigLoaderTest, IoBackend) {
+  EXPECT_EQ(load(kDb).io, sluice::common::IoBackend::Auto);
+  EXPECT_EQ(load("[proxy]\nio = \"io_uring\"\n" + kDb).io, sluice::common::IoBackend::IoUring);
+  EXPECT_EQ(load("[proxy]\nio = \"libuv\"\n" + kDb).io, sluice::common::IoBackend::Libuv);
+  expect_error_at("[proxy]\nio = \"epoll\"\n" + kDb, 2, 6,
+                  "proxy.io must be one of auto, io_uring, libuv (got 'epoll')");
+}
+
 TEST_F(ConfigLoaderTest, WrongTypeInteger) {
   expect_error_at("[proxy]\nworkers = \"4\"\n" + kDb, 2, 11, "proxy.workers must be an integer, not a string");
 }
@@ -623,6 +631,7 @@ TEST(CommandLineConfigTest, AppliesEveryOption) {
   options.target = "mysql://root@db/shop";
   options.listen = {"0.0.0.0:3307", "[::]:3307"};
   options.workers = 3;
+  options.io = "libuv";
   options.auth_type = "md5";
   options.users_file = users;
   options.log_level = "warn";
@@ -642,6 +651,7 @@ TEST(CommandLineConfigTest, AppliesEveryOption) {
   EXPECT_EQ(config.listen[1].host, "::");
   EXPECT_EQ(config.listen[1].port, 3307);
   EXPECT_EQ(config.workers, 3);
+  EXPECT_EQ(config.io, sluice::common::IoBackend::Libuv);
   EXPECT_EQ(config.auth_type, AuthType::Md5);
   EXPECT_EQ(config.auth_file, users);
   ASSERT_EQ(config.users.size(), 1u);
@@ -701,6 +711,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "--pool-mode must be one of session, transaction (got 'statement')"},
         BadOptions{"PoolSize", [](CommandLineOptions& o) { o.pool_size = 0; }, "--pool-size must be between 1 and 10000"},
         BadOptions{"Workers", [](CommandLineOptions& o) { o.workers = -2; }, "--workers must be between 0 and 1024"},
+        BadOptions{"Io", [](CommandLineOptions& o) { o.io = "uring"; }, "--io must be one of"},
         BadOptions{"Listen", [](CommandLineOptions& o) { o.listen = {"6432"}; }, "--listen '6432': expected host:port"},
         BadOptions{"DuplicateListen", [](CommandLineOptions& o) { o.listen = {"[::1]:1", "[::1]:1"}; },
                    "duplicate listen address '[::1]:1'"},
