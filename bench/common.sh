@@ -16,6 +16,8 @@ die() { echo "$ME: error: $*" >&2; exit 1; }
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 NPROC="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
+# Sluice's own default worker count (proxy.workers = 0): one per two cores, at least one.
+SLUICE_DEFAULT_WORKERS=$(( NPROC / 2 > 0 ? NPROC / 2 : 1 ))
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 SLUICE_BIN="${SLUICE_BIN:-$ROOT/build/sluice}"
 PGBOUNCER_BIN="${PGBOUNCER_BIN:-/usr/sbin/pgbouncer}"

@@ -19,7 +19,7 @@
 #   IDLE_SETTLE=1           seconds to wait before reading VmRSS
 #   IDLE_RSS_SAMPLES=4      VmRSS readings (0.25 s apart); the median is used
 #   IDLE_LOGIN_TIMEOUT=120  seconds for all the logins of one measurement
-#   IDLE_WORKERS=nproc      sluice --workers
+#   IDLE_WORKERS=nproc/2    sluice --workers (Sluice's default: one per two cores)
 #   IDLE_POOL_SIZE=20       server connections per pool
 #   IDLE_SLUICE_ARGS=""     extra arguments for `sluice proxy`
 #   IDLE_TOOL=build/bench/idle_clients   the client tool (built with the project)
@@ -42,7 +42,7 @@ IDLE_QUERY="${IDLE_QUERY:-1}"
 IDLE_SETTLE="${IDLE_SETTLE:-1}"
 IDLE_RSS_SAMPLES="${IDLE_RSS_SAMPLES:-4}"
 IDLE_LOGIN_TIMEOUT="${IDLE_LOGIN_TIMEOUT:-120}"
-IDLE_WORKERS="${IDLE_WORKERS:-$NPROC}"
+IDLE_WORKERS="${IDLE_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 IDLE_POOL_SIZE="${IDLE_POOL_SIZE:-20}"
 IDLE_SLUICE_ARGS="${IDLE_SLUICE_ARGS:-}"
 IDLE_TOOL="${IDLE_TOOL:-$ROOT/build/bench/idle_clients}"

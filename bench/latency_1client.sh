@@ -13,7 +13,7 @@
 #   LAT_MODES="simple extended prepared"  pgbench -M modes; PgBouncer 1.18 has no prepared
 #                           statements in transaction mode, so its prepared cells are n/a
 #   LAT_POOL_SIZE=20        server connections per pool
-#   LAT_WORKERS=nproc       sluice --workers
+#   LAT_WORKERS=nproc/2     sluice --workers (Sluice's default: one per two cores)
 #   LAT_SCALE=10            pgbench -i -s
 #   LAT_WARMUP=2            seconds of unrecorded warm-up per target; 0 skips it
 #   LAT_SLUICE_ARGS=""      extra arguments for `sluice proxy`
@@ -32,7 +32,7 @@ LAT_SECONDS="${LAT_SECONDS:-3}"
 LAT_ROUNDS="${LAT_ROUNDS:-5}"
 LAT_MODES="${LAT_MODES:-simple extended prepared}"
 LAT_POOL_SIZE="${LAT_POOL_SIZE:-20}"
-LAT_WORKERS="${LAT_WORKERS:-$NPROC}"
+LAT_WORKERS="${LAT_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 LAT_SCALE="${LAT_SCALE:-10}"
 LAT_WARMUP="${LAT_WARMUP:-2}"
 LAT_SLUICE_ARGS="${LAT_SLUICE_ARGS:-}"

@@ -14,7 +14,7 @@
 #   MANY_ROUNDS=3           rounds; each target runs once per round, the order alternating
 #   MANY_MODE=simple        pgbench -M (simple or extended; PgBouncer 1.18 cannot do prepared)
 #   MANY_POOL_SIZE=20       server connections per pool, Sluice and PgBouncer alike
-#   MANY_WORKERS=nproc      sluice --workers
+#   MANY_WORKERS=nproc/2    sluice --workers (Sluice's default: one per two cores)
 #   MANY_SCALE=10           pgbench -i -s
 #   MANY_WARMUP=3           seconds of unrecorded warm-up per target (100 clients); 0 skips it
 #   MANY_SLUICE_ARGS=""     extra arguments for `sluice proxy`
@@ -26,14 +26,12 @@ trap 'echo "bench-many: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)"
 
 ME=bench-many
 KEEP="${MANY_KEEP:-0}"
-NPROC_="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 MANY_CLIENTS="${MANY_CLIENTS:-1000}"
 MANY_THREADS="${MANY_THREADS:-2}"
 MANY_SECONDS="${MANY_SECONDS:-22}"
 MANY_ROUNDS="${MANY_ROUNDS:-3}"
 MANY_MODE="${MANY_MODE:-simple}"
 MANY_POOL_SIZE="${MANY_POOL_SIZE:-20}"
-MANY_WORKERS="${MANY_WORKERS:-$NPROC_}"
 MANY_SCALE="${MANY_SCALE:-10}"
 MANY_WARMUP="${MANY_WARMUP:-3}"
 MANY_SLUICE_ARGS="${MANY_SLUICE_ARGS:-}"
@@ -41,6 +39,7 @@ MANY_OUT="${MANY_OUT:-}"
 # shellcheck source=bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MANY_OUT="${MANY_OUT:-$ROOT/bench/results}"
+MANY_WORKERS="${MANY_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 
 for v in MANY_CLIENTS MANY_THREADS MANY_SECONDS MANY_ROUNDS MANY_POOL_SIZE MANY_WORKERS MANY_SCALE MANY_WARMUP; do
   is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"

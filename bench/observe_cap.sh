@@ -14,7 +14,7 @@
 #   CAP_MAX_FINGERPRINTS=10000   [observe] max_fingerprints (the cap; at least 100)
 #   CAP_STEP=100000              statements between progress lines and VmRSS samples
 #   CAP_CLIENTS=4                parallel psql sessions
-#   CAP_WORKERS=nproc            sluice workers
+#   CAP_WORKERS=nproc/2          sluice workers (Sluice's default: one per two cores)
 #   CAP_POOL_SIZE=20             server connections in the pool
 #   CAP_STORE=1                  1: workload store on (data_dir in the temporary folder); 0: off
 #   CAP_TIME_LIMIT=1200          seconds for the whole send phase; past it the run stops,
@@ -40,7 +40,7 @@ CAP_QUERIES="${CAP_QUERIES:-1000000}"
 CAP_MAX_FINGERPRINTS="${CAP_MAX_FINGERPRINTS:-10000}"
 CAP_STEP="${CAP_STEP:-100000}"
 CAP_CLIENTS="${CAP_CLIENTS:-4}"
-CAP_WORKERS="${CAP_WORKERS:-$NPROC}"
+CAP_WORKERS="${CAP_WORKERS:-$(( NPROC / 2 > 0 ? NPROC / 2 : 1 ))}"
 CAP_POOL_SIZE="${CAP_POOL_SIZE:-20}"
 CAP_STORE="${CAP_STORE:-1}"
 CAP_TIME_LIMIT="${CAP_TIME_LIMIT:-1200}"

@@ -11,7 +11,7 @@
 #   PROF_MODE=simple       pgbench -M
 #   PROF_TARGETS="sluice pgbouncer"
 #   PROF_POOL_SIZE=20      pool size of both proxies
-#   PROF_WORKERS=nproc     Sluice --workers
+#   PROF_WORKERS=nproc/2   Sluice --workers (its default: one per two cores)
 #   PROF_TOP=40            symbols listed per target
 #   PROF_FREQ=2000         perf record -F
 #   PROF_KEEP=1            keep the temporary folder (perf.data files, logs)
@@ -28,7 +28,7 @@ PROF_SECONDS="${PROF_SECONDS:-10}"
 PROF_MODE="${PROF_MODE:-simple}"
 PROF_TARGETS="${PROF_TARGETS:-sluice pgbouncer}"
 PROF_POOL_SIZE="${PROF_POOL_SIZE:-20}"
-PROF_WORKERS="${PROF_WORKERS:-$NPROC}"
+PROF_WORKERS="${PROF_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 PROF_TOP="${PROF_TOP:-40}"
 PROF_FREQ="${PROF_FREQ:-2000}"
 for v in PROF_CLIENTS PROF_SECONDS PROF_POOL_SIZE PROF_WORKERS PROF_TOP PROF_FREQ; do

@@ -10,7 +10,7 @@
 #   CLIENTS="16 64 256"     pgbench client counts (-c)
 #   MODES="simple prepared" pgbench query modes (-M)
 #   BENCH_QUICK=1           smoke run: 1 round, 3 s, 16 clients (explicit knobs still win)
-#   BENCH_WORKERS=nproc     sluice --workers
+#   BENCH_WORKERS=nproc/2   sluice --workers (Sluice's default: one per two cores)
 #   BENCH_POOL_SIZE=20      server connections per pool, Sluice and PgBouncer alike
 #   BENCH_SCALE=10          pgbench -i -s
 #   BENCH_THREADS=nproc     pgbench -j (capped at the client count)
@@ -45,7 +45,7 @@ BENCH_SECONDS="${BENCH_SECONDS:-10}"
 ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-16 64 256}"
 MODES="${MODES:-simple prepared}"
-BENCH_WORKERS="${BENCH_WORKERS:-$NPROC}"
+BENCH_WORKERS="${BENCH_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 BENCH_POOL_SIZE="${BENCH_POOL_SIZE:-20}"
 BENCH_SCALE="${BENCH_SCALE:-10}"
 BENCH_THREADS="${BENCH_THREADS:-$NPROC}"

@@ -32,7 +32,7 @@ void add_proxy_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", args->line.target, "Server URL, postgres://user:pass@host:port/db");
   cmd->add_option("--pool-mode", args->line.pool_mode, "session | transaction (default transaction)");
   cmd->add_option("--pool-size", args->line.pool_size, "Server connections per database and user (default 20)");
-  cmd->add_option("--workers", args->line.workers, "Worker threads (default: one per core)");
+  cmd->add_option("--workers", args->line.workers, "Worker threads (default: one per two cores)");
   cmd->add_option("--io", args->line.io, "auto | io_uring | libuv: how workers read and write sockets (default auto)");
   cmd->add_option("--auth-type", args->line.auth_type, "trust | md5 | scram-sha-256 (default scram-sha-256)");
   cmd->add_option("--users-file", args->line.users_file, "Userlist file: \"user\" \"password-or-secret\" per line");

@@ -104,7 +104,7 @@ struct AdminConfig {
 struct Config {
   std::string source;  // file the config came from, or "command line"
   std::vector<Endpoint> listen{Endpoint{}};
-  int workers = 0;  // 0: one per core
+  int workers = 0;  // 0: one per two cores, at least one
   IoBackend io = IoBackend::Auto;
   std::vector<DatabaseConfig> databases;
   std::vector<UserConfig> users;

@@ -26,7 +26,7 @@
 #   FLOOR_OUT=bench/results where the report goes
 #   FLOOR_KEEP=1            keep the temporary folder (binaries, logs) at exit
 #   FLOOR_SLUICE=auto       also run build/sluice (as bench/run.sh does) when it exists; 1: must; 0: never
-#   FLOOR_SLUICE_WORKERS=nproc  its --workers
+#   FLOOR_SLUICE_WORKERS=nproc/2  its --workers (Sluice's default: one per two cores)
 #   CXX=g++, PGBOUNCER_BIN, PG_BIN, SLUICE_BIN   compiler and binaries
 set -Eeuo pipefail
 trap 'echo "bench-floor: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
@@ -122,7 +122,7 @@ PROXIES=(epoll_forward uring_forward pgbouncer)
 # Sluice itself beside the floor, as bench/run.sh runs it (observation on), when it is built.
 SLUICE_BIN="${SLUICE_BIN:-$ROOT/build/sluice}"
 FLOOR_SLUICE="${FLOOR_SLUICE:-auto}"
-FLOOR_SLUICE_WORKERS="${FLOOR_SLUICE_WORKERS:-$(nproc)}"
+FLOOR_SLUICE_WORKERS="${FLOOR_SLUICE_WORKERS:-$SLUICE_DEFAULT_WORKERS}"
 if [ "$FLOOR_SLUICE" = 1 ] || { [ "$FLOOR_SLUICE" = auto ] && [ -x "$SLUICE_BIN" ]; }; then
   [ -x "$SLUICE_BIN" ] || die "$SLUICE_BIN not found: build it first (make build), or FLOOR_SLUICE=0"
   say "starting sluice (transaction pool, size $FLOOR_POOL_SIZE, $FLOOR_SLUICE_WORKERS workers)"
