@@ -1,10 +1,6 @@
 #include "advisor/workload_pull.h"
 
-#include <httplib.h>
-
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +8,7 @@
 #include "common/clock.h"
 #include "sql/column_usage.h"
 #include "sql/statement_info.h"
+#include "workload/workload_fetch.h"
 #include "workload/workload_json.h"
 
 namespace sluice::advisor {
@@ -19,38 +16,6 @@ namespace sluice::advisor {
 using nlohmann::json;
 
 namespace {
-
-bool is_http(const std::string& location) {
-  return location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0;
-}
-
-std::string http_get_workload(const WorkloadSource& source, int64_t since_ms) {
-  const std::string& url = source.location;
-  std::size_t host_start = url.find("://") + 3;
-  std::size_t path_start = url.find('/', host_start);
-  std::string base = url.substr(0, path_start);
-  std::string path = "/api/v1/workload?since=" + std::to_string(since_ms);
-  httplib::Client client(base);
-  client.set_connection_timeout(10, 0);
-  client.set_read_timeout(120, 0);
-  httplib::Headers headers;
-  if (!source.token.empty()) headers.emplace("Authorization", "Bearer " + source.token);
-  auto res = client.Get(path, headers);
-  if (!res) throw std::runtime_error("cannot reach " + base + ": " + httplib::to_string(res.error()));
-  if (res->status != 200) {
-    throw std::runtime_error("GET " + base + path + " answered HTTP " + std::to_string(res->status) +
-                             (res->status == 401 ? " (wrong or missing admin token)" : ""));
-  }
-  return std::move(res->body);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // The summary table of any of the shapes the proxy exports: the /api/v1/workload body, a table,
 // or a series (its buckets merged).
@@ -88,7 +53,9 @@ PulledWorkload pull_workload(const std::vector<WorkloadSource>& sources, int64_t
   std::size_t ok = 0;
   for (const auto& source : sources) {
     try {
-      std::string body = is_http(source.location) ? http_get_workload(source, since_ms) : read_file(source.location);
+      std::string body = workload::is_http_location(source.location)
+                             ? workload::http_get_export(source.location, "/api/v1/workload?since=" + std::to_string(since_ms), source.token, 120)
+                             : workload::read_export_file(source.location);
       json j = json::parse(body, nullptr, false);
       if (j.is_discarded()) throw std::runtime_error("not valid JSON");
       int64_t s = 0, u = 0;

@@ -1,18 +1,16 @@
 #include "schema/lint/workload_refs.h"
 
-#include <httplib.h>
 #include <pg_query.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include "schema/lint/live_tables.h"
 #include "sql/statement_info.h"
+#include "workload/workload_fetch.h"
 
 namespace sluice::schema::lint {
 
@@ -177,36 +175,17 @@ Workload parse_workload_json(const json& j, int64_t now_ms, int64_t days) {
 
 Workload load_workload(const std::string& source, int64_t now_ms, int64_t days) {
   std::string body;
-  if (source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0) {
-    std::size_t host_start = source.find("://") + 3;
-    std::size_t path_start = source.find('/', host_start);
-    std::string base = source.substr(0, path_start);
-    std::string path = path_start == std::string::npos ? "/api/v1/workload" : source.substr(path_start);
-    if (path == "/" ) path = "/api/v1/workload";
+  if (workload::is_http_location(source)) {
+    std::string path = workload::path_of_url(source);
+    if (path.empty()) path = "/api/v1/workload";
     if (path.find("since=") == std::string::npos) {
       int64_t since = days > 0 ? now_ms - days * 86'400'000 : 0;
       path += std::string(path.find('?') == std::string::npos ? "?" : "&") + "since=" + std::to_string(since);
     }
-    httplib::Client client(base);
-    client.set_connection_timeout(10, 0);
-    client.set_read_timeout(60, 0);
-    httplib::Headers headers;
-    if (const char* token = std::getenv("SLUICE_ADMIN_TOKEN"); token != nullptr && *token != '\0') {
-      headers.emplace("Authorization", std::string("Bearer ") + token);
-    }
-    auto res = client.Get(path, headers);
-    if (!res) throw std::runtime_error("cannot fetch " + base + path + ": " + httplib::to_string(res.error()));
-    if (res->status != 200) {
-      throw std::runtime_error("GET " + base + path + " answered HTTP " + std::to_string(res->status) +
-                               (res->status == 401 ? " (set SLUICE_ADMIN_TOKEN to the proxy's admin token)" : ""));
-    }
-    body = res->body;
+    const char* token = std::getenv("SLUICE_ADMIN_TOKEN");
+    body = workload::http_get_export(source, path, token != nullptr ? token : "", 60);
   } else {
-    std::ifstream in(source, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + source);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    body = buffer.str();
+    body = workload::read_export_file(source);
   }
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) throw std::runtime_error(source + ": not valid JSON");
