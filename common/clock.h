@@ -1,4 +1,5 @@
-// Wall-clock time as the statistics store it: unix milliseconds.
+// Wall-clock time as the statistics store it (unix milliseconds), and monotonic time for
+// durations.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,13 @@ namespace sluice::common {
 inline int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Monotonic time in nanoseconds (steady_clock), for durations.
+inline uint64_t steady_now_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 // unix_ms (whole seconds, milliseconds dropped) as UTC through strftime: format_utc(ms, "%Y%m%dT%H%M%SZ") gives

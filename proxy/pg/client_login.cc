@@ -1,5 +1,6 @@
 // Startup, TLS negotiation, authentication and the welcome of a ClientSession: everything
-// from the first packet until ReadyForQuery. Query traffic is in client_session.cc.
+// from the first packet until ReadyForQuery. Query traffic is in client_requests.cc and
+// client_replies.cc.
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 

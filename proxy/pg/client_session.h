@@ -1,6 +1,7 @@
 // One client connection speaking PostgreSQL protocol v3 to the proxy: startup (TLS, GSS and
-// cancel requests) and authentication (client_login.cc), then queries forwarded to a server connection from the
-// pool, with the replies tracked (request_queue.h) so servers can be shared per transaction.
+// cancel requests) and authentication (client_login.cc), then queries forwarded to a server
+// connection from the pool (client_requests.cc), with the replies tracked (request_queue.h,
+// client_replies.cc) so servers can be shared per transaction. client_session.cc: the rest.
 #pragma once
 
 #include <memory>
