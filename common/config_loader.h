@@ -1,6 +1,8 @@
 // Loading and validating the configuration: the TOML file (sluice.toml) or the one-line start
 // ("sluice --target postgres://..."). Every problem is a ConfigError naming where it was found:
 //   "sluice.toml:12:3: unknown key 'pool_sise' in [databases.appdb] (did you mean 'pool_size'?)"
+// One header, one file per part: config_loader.cc (TOML), config_auth_file.cc,
+// config_command_line.cc, config_validation.cc, config_names.cc; config_checks.h is theirs.
 #pragma once
 
 #include <optional>
