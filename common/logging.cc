@@ -16,6 +16,7 @@ void set_log_level(const std::string& level) {
   auto lvl = spdlog::level::from_str(level.empty() ? "info" : level);
   if (lvl == spdlog::level::off && level != "off") lvl = spdlog::level::info;
   spdlog::set_level(lvl);
+  trace_on.store(lvl == spdlog::level::trace, std::memory_order_relaxed);
   spdlog::flush_on(spdlog::level::info);
 }
 

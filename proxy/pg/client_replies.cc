@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/logging.h"
 #include "proxy/pg/codec/backend_messages.h"
 #include "proxy/pg/codec/protocol.h"
 #include "proxy/pg/pg_service.h"
@@ -57,7 +58,7 @@ void ClientSession::on_error_from_server(std::string_view raw) {
 void ClientSession::on_server_message(ServerConnection& s, const Frame& f, std::string_view raw) {
   using K = PendingRequest::Kind;
   const char t = f.type;
-  SPDLOG_TRACE("client {} <- '{}' ({} bytes), queue {} head {}", id_, t, raw.size(), queue_.size(),
+  SLUICE_TRACE("client {} <- '{}' ({} bytes), queue {} head {}", id_, t, raw.size(), queue_.size(),
                queue_.empty() ? -1 : int(queue_.front().kind));
   const bool internal = !queue_.empty() && queue_.front().kind == K::InternalQuery;
   if (t == be::kNoticeResponse || t == be::kNotification) {

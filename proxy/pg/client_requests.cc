@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/logging.h"
 #include "proxy/pg/codec/frontend_messages.h"
 #include "proxy/pg/codec/protocol.h"
 #include "proxy/pg/pg_service.h"
@@ -106,7 +107,7 @@ std::size_t ClientSession::answer_without_server(std::string_view data, const Fr
 
 bool ClientSession::handle_frame(const Frame& f, std::string_view raw) {
   using K = PendingRequest::Kind;
-  SPDLOG_TRACE("client {} -> '{}' ({} bytes), queue {}", id_, f.type, raw.size(), queue_.size());
+  SLUICE_TRACE("client {} -> '{}' ({} bytes), queue {}", id_, f.type, raw.size(), queue_.size());
   std::string& out = server_->out();
   observer_.add_bytes_in(raw.size());
   switch (f.type) {
