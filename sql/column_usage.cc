@@ -1,14 +1,13 @@
 #include "sql/column_usage.h"
 
-#include <pg_query.h>
-
 #include <algorithm>
 #include <cstddef>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "sql/parse_tree.h"
 
 namespace sluice::sql {
 
@@ -25,53 +24,17 @@ std::string_view to_string(ColumnRole role) {
 
 namespace {
 
-using Json = nlohmann::json;
+using parse_tree::array_field;
+using parse_tree::as;
+using parse_tree::field;
+using parse_tree::Json;
+using parse_tree::string_field;
+using parse_tree::string_field_is;
+using parse_tree::string_value;
+using parse_tree::unwrap;
 
 // Deeper trees are not walked further (PostgreSQL's own stack check keeps real ones far below).
 constexpr int kMaxDepth = 500;
-
-// libpg_query's JSON (PostgreSQL 15): a node is {"TypeName": {fields}} where a field may hold any
-// node, and a bare {fields} object where the field's type is fixed (UpdateStmt.relation is always
-// a RangeVar). Zero, false and empty fields are left out.
-
-const Json* field(const Json& node, const char* name) {
-  if (!node.is_object()) return nullptr;
-  auto it = node.find(name);
-  return it == node.end() ? nullptr : &*it;
-}
-
-const std::string* string_field(const Json& node, const char* name) {
-  const Json* f = field(node, name);
-  return f != nullptr && f->is_string() ? f->get_ptr<const std::string*>() : nullptr;
-}
-
-bool string_field_is(const Json& node, const char* name, std::string_view value) {
-  const std::string* s = string_field(node, name);
-  return s != nullptr && *s == value;
-}
-
-const Json* array_field(const Json& node, const char* name) {
-  const Json* f = field(node, name);
-  return f != nullptr && f->is_array() ? f : nullptr;
-}
-
-// {"Type": {...}} -> {...} when node is of that type, else nullptr.
-const Json* as(const Json& node, const char* type) {
-  const Json* inner = field(node, type);
-  return inner != nullptr && inner->is_object() ? inner : nullptr;
-}
-
-// {"Type": {...}} -> {...}; a bare node is returned as it is.
-const Json& unwrap(const Json& node, const char* type) {
-  const Json* inner = as(node, type);
-  return inner != nullptr ? *inner : node;
-}
-
-// The sval of a {"String": {"sval": ...}} item ("" when absent).
-std::string string_value(const Json& node) {
-  const std::string* s = string_field(unwrap(node, "String"), "sval");
-  return s != nullptr ? *s : std::string();
-}
 
 // An operator name ("=", "<", "~~") held in a list field: the last item of a qualified name.
 std::string operator_name_of(const Json& node, const char* list_field) {
@@ -771,23 +734,12 @@ class Walker {
   bool pending_semi_join_ = false;
 };
 
-struct ParseResult {
-  explicit ParseResult(PgQueryParseResult r) : r(r) {}
-  ~ParseResult() { pg_query_free_parse_result(r); }
-  ParseResult(const ParseResult&) = delete;
-  ParseResult& operator=(const ParseResult&) = delete;
-  PgQueryParseResult r;
-};
 
 }  // namespace
 
 ColumnUsage column_usage_postgres(std::string_view query) noexcept {
   try {
-    if (query.find('\0') != std::string_view::npos) return ColumnUsage{};
-    const std::string text(query);
-    ParseResult parsed(pg_query_parse(text.c_str()));
-    if (parsed.r.error != nullptr || parsed.r.parse_tree == nullptr) return ColumnUsage{};
-    Json tree = Json::parse(parsed.r.parse_tree, nullptr, /*allow_exceptions=*/false);
+    const Json tree = parse_tree::parse_postgres(query);
     if (tree.is_discarded()) return ColumnUsage{};
     return Walker().run(tree);
   } catch (...) {

@@ -1,15 +1,13 @@
 #include "sql/statement_info.h"
 
-#include <pg_query.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <initializer_list>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "sql/parse_tree.h"
 #include "sql/sql_lexer.h"
 
 namespace sluice::sql {
@@ -28,7 +26,11 @@ std::string_view to_string(StatementKind kind) {
 
 namespace {
 
-using Json = nlohmann::json;
+using parse_tree::bool_field;
+using parse_tree::int_field;
+using parse_tree::Json;
+using parse_tree::string_field;
+using parse_tree::unwrap;
 
 // Deeper trees are not walked further (PostgreSQL's own stack check keeps real ones far below).
 constexpr int kMaxDepth = 1000;
@@ -39,9 +41,7 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// From libpg_query's JSON parse tree. Nodes appear as {"TypeName": {fields}} where a field may
-// hold any node, and as bare {fields} where the field's type is fixed (InsertStmt.relation is
-// always a RangeVar). Fields that are zero, false or empty are left out of the JSON.
+// From libpg_query's JSON parse tree (sql/parse_tree.h).
 
 constexpr std::array<std::string_view, 4> kModifyingStatements = {"InsertStmt", "UpdateStmt", "DeleteStmt",
                                                                   "MergeStmt"};
@@ -63,27 +63,6 @@ constexpr std::array<std::string_view, 13> kOtherDdlStatements = {
 // DROP of these object types names relations.
 constexpr std::array<std::string_view, 4> kDroppedRelations = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
                                                                "OBJECT_FOREIGN_TABLE"};
-
-int64_t int_field(const Json& node, const char* name) {
-  auto it = node.find(name);
-  return it != node.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
-bool bool_field(const Json& node, const char* name) {
-  auto it = node.find(name);
-  return it != node.end() && it->is_boolean() && it->get<bool>();
-}
-
-const std::string* string_field(const Json& node, const char* name) {
-  auto it = node.find(name);
-  return it != node.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
-}
-
-// {"Type": {...}} -> {...}; a bare node is returned as it is.
-const Json& unwrap(const Json& node, const char* type) {
-  auto it = node.find(type);
-  return it != node.end() && it->is_object() ? *it : node;
-}
 
 // Whether a SELECT writes: SELECT INTO, FOR UPDATE / SHARE anywhere, or a data-modifying
 // statement anywhere (PostgreSQL allows those only in WITH).
@@ -242,13 +221,6 @@ StatementInfo describe_tree(const Json& root) {
   return info;
 }
 
-struct ParseResult {
-  explicit ParseResult(PgQueryParseResult r) : r(r) {}
-  ~ParseResult() { pg_query_free_parse_result(r); }
-  ParseResult(const ParseResult&) = delete;
-  ParseResult& operator=(const ParseResult&) = delete;
-  PgQueryParseResult r;
-};
 
 // ---------------------------------------------------------------------------------------------
 // From keywords, when the parser rejects the text.
@@ -451,15 +423,8 @@ StatementInfo describe_by_lexer(std::string_view query) noexcept {
 
 StatementInfo describe_postgres(std::string_view query) noexcept {
   try {
-    // libpg_query reads C strings: a NUL byte inside would cut the query.
-    if (query.find('\0') == std::string_view::npos) {
-      const std::string text(query);
-      ParseResult parsed(pg_query_parse(text.c_str()));
-      if (parsed.r.error == nullptr && parsed.r.parse_tree != nullptr) {
-        Json tree = Json::parse(parsed.r.parse_tree, nullptr, /*allow_exceptions=*/false);
-        if (!tree.is_discarded()) return describe_tree(tree);
-      }
-    }
+    const Json tree = parse_tree::parse_postgres(query);
+    if (!tree.is_discarded()) return describe_tree(tree);
   } catch (...) {
     // Fall through to the keywords.
   }

@@ -5,6 +5,7 @@
 // current definitions), CREATE / DROP INDEX, RENAME TABLE, OPTIMIZE TABLE, DROP TABLE and SET of
 // session variables. Every other statement is kept as Other and not looked into.
 //
+// mysql_tokenizer.cc holds the tokenizer and splitter, mysql_alter_parser.cc the parser.
 // Pure: text in, statements out, no I/O. A statement that starts like one of the above but cannot
 // be understood becomes a ParseFailure with the byte offset of the token that stopped the parser.
 #pragma once

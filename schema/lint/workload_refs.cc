@@ -1,7 +1,5 @@
 #include "schema/lint/workload_refs.h"
 
-#include <pg_query.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 
 #include "schema/lint/live_tables.h"
+#include "sql/parse_tree.h"
 #include "sql/statement_info.h"
 #include "workload/workload_fetch.h"
 
@@ -94,20 +93,15 @@ void add_queries(const json& list, std::map<std::string, WorkloadQuery>& by_key)
 QueryRefs query_refs(std::string_view text) {
   QueryRefs refs;
   refs.tables = sql::describe_postgres(text).tables;
-  std::string copy(text);
-  PgQueryParseResult r = pg_query_parse(copy.c_str());
-  if (r.error == nullptr && r.parse_tree != nullptr) {
-    json tree = json::parse(r.parse_tree, nullptr, false);
-    if (!tree.is_discarded()) {
-      collect_columns(tree, "", refs.columns);
-      refs.parsed = true;
-    }
+  const json tree = sql::parse_tree::parse_postgres(text);
+  if (!tree.is_discarded()) {
+    collect_columns(tree, "", refs.columns);
+    refs.parsed = true;
   }
-  pg_query_free_parse_result(r);
   if (!refs.parsed) {
     // Every identifier-like word, lower-cased: a column candidate.
     std::string word;
-    for (char c : copy + " ") {
+    for (char c : std::string(text) + " ") {
       if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
         word += c;
       } else {
