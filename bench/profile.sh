@@ -14,6 +14,7 @@
 #   PROF_WORKERS=nproc/2   Sluice --workers (its default: one per two cores)
 #   PROF_TOP=40            symbols listed per target
 #   PROF_FREQ=2000         perf record -F
+#   PROF_SLUICE_ARGS=""    extra arguments for `sluice proxy` (e.g. "--no-observe")
 #   PROF_KEEP=1            keep the temporary folder (perf.data files, logs)
 set -Eeuo pipefail
 trap 'echo "bench-profile: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
@@ -42,7 +43,8 @@ raise_nofile $(( PROF_CLIENTS * 2 + 256 ))
 start_pg 10
 for t in $PROF_TARGETS; do
   case "$t" in
-    sluice) start_sluice "$PROF_POOL_SIZE" "$PROF_WORKERS"; smoke sluice "$SLUICE_PORT" "$WORK/sluice.log" ;;
+    # shellcheck disable=SC2086  # PROF_SLUICE_ARGS is a list of words
+    sluice) start_sluice "$PROF_POOL_SIZE" "$PROF_WORKERS" ${PROF_SLUICE_ARGS:-}; smoke sluice "$SLUICE_PORT" "$WORK/sluice.log" ;;
     pgbouncer) start_pgbouncer "$PROF_POOL_SIZE" $(( PROF_CLIENTS + 100 )); smoke pgbouncer "$PGB_PORT" "$WORK/pgbouncer/pgbouncer.log" ;;
     *) die "unknown target '$t' (sluice or pgbouncer)" ;;
   esac
