@@ -2,6 +2,8 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
+
 namespace sluice::sql::parse_tree {
 
 namespace {
@@ -21,12 +23,31 @@ class ParseResult {
 
 }  // namespace
 
-Json parse_postgres(std::string_view query) {
-  if (query.find('\0') != std::string_view::npos) return Json(Json::value_t::discarded);
+ExplainedParse parse_postgres_explained(std::string_view query) {
+  ExplainedParse out{Json(Json::value_t::discarded), {}, 0};
+  if (const std::size_t nul = query.find('\0'); nul != std::string_view::npos) {
+    out.error = "NUL byte in the text";
+    // As libpg_query counts: characters, not bytes (UTF-8 continuation bytes left out).
+    out.cursor = 1 + static_cast<int>(std::count_if(query.begin(), query.begin() + static_cast<std::ptrdiff_t>(nul),
+                                                    [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return out;
+  }
   const ParseResult parsed{std::string(query)};
-  if (parsed.get().error != nullptr || parsed.get().parse_tree == nullptr) return Json(Json::value_t::discarded);
-  return Json::parse(parsed.get().parse_tree, nullptr, /*allow_exceptions=*/false);
+  if (const PgQueryError* e = parsed.get().error; e != nullptr) {
+    out.error = e->message != nullptr && *e->message != '\0' ? e->message : "syntax error";
+    out.cursor = e->cursorpos;
+    return out;
+  }
+  if (parsed.get().parse_tree == nullptr) {
+    out.error = "libpg_query gave no parse tree";
+    return out;
+  }
+  out.tree = Json::parse(parsed.get().parse_tree, nullptr, /*allow_exceptions=*/false);
+  if (out.tree.is_discarded()) out.error = "cannot read libpg_query's parse tree";
+  return out;
 }
+
+Json parse_postgres(std::string_view query) { return parse_postgres_explained(query).tree; }
 
 const Json* field(const Json& node, const char* name) {
   if (!node.is_object()) return nullptr;

@@ -21,6 +21,14 @@ using Json = nlohmann::json;
 // std::bad_alloc.
 Json parse_postgres(std::string_view query);
 
+// The same, saying why when there is no tree.
+struct ExplainedParse {
+  Json tree;          // discarded when error is not empty
+  std::string error;  // libpg_query's message, or why its output could not be read; "" on success
+  int cursor = 0;     // 1-based character position the error points at, 0 when none
+};
+ExplainedParse parse_postgres_explained(std::string_view query);
+
 // The field `name` of an object node, or nullptr (absent, or node is no object).
 const Json* field(const Json& node, const char* name);
 // The same when the field is a string / an array; nullptr otherwise.

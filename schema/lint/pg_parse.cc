@@ -1,28 +1,14 @@
 #include "schema/lint/pg_parse.h"
 
-#include <pg_query.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "sql/parse_tree.h"
 #include "sql/sql_lexer.h"
 
 namespace sluice::schema::lint {
 
 namespace {
-
-// Owns a parse result and frees it on every path.
-class ParseResult {
- public:
-  explicit ParseResult(const std::string& text) : r_(pg_query_parse(text.c_str())) {}
-  ~ParseResult() { pg_query_free_parse_result(r_); }
-  ParseResult(const ParseResult&) = delete;
-  ParseResult& operator=(const ParseResult&) = delete;
-  const PgQueryParseResult& get() const { return r_; }
-
- private:
-  PgQueryParseResult r_;
-};
 
 std::size_t as_offset(const nlohmann::json& node, const char* key, std::size_t fallback) {
   auto it = node.find(key);
@@ -34,17 +20,12 @@ std::size_t as_offset(const nlohmann::json& node, const char* key, std::size_t f
 
 std::optional<ParseError> parse_pg_file(MigrationFile& file, PgParseTree& out) {
   const std::string& text = file.text();
-  ParseResult result(text);
-  if (result.get().error != nullptr) {
-    const PgQueryError& e = *result.get().error;
-    std::size_t offset = e.cursorpos > 0 ? byte_offset_of_char(text, e.cursorpos) : 0;
-    return ParseError{file.location(offset), e.message != nullptr ? e.message : "syntax error"};
+  sql::parse_tree::ExplainedParse parsed = sql::parse_tree::parse_postgres_explained(text);
+  if (!parsed.error.empty()) {
+    std::size_t offset = parsed.cursor > 0 ? byte_offset_of_char(text, parsed.cursor) : 0;
+    return ParseError{file.location(offset), parsed.error};
   }
-  try {
-    out.tree = nlohmann::json::parse(result.get().parse_tree);
-  } catch (const nlohmann::json::exception& e) {
-    return ParseError{file.location(0), std::string("cannot read libpg_query's parse tree: ") + e.what()};
-  }
+  out.tree = std::move(parsed.tree);
 
   // Comments (for directives and to find where each statement really starts).
   std::vector<sql::Token> tokens = sql::tokenize(text);
