@@ -53,8 +53,9 @@ PulledWorkload pull_workload(const std::vector<WorkloadSource>& sources, int64_t
   std::size_t ok = 0;
   for (const auto& source : sources) {
     try {
+      const std::string path = "/api/v1/workload?since=" + std::to_string(since_ms);
       std::string body = workload::is_http_location(source.location)
-                             ? workload::http_get_export(source.location, "/api/v1/workload?since=" + std::to_string(since_ms), source.token, 120)
+                             ? workload::http_get_export(source.location, path, source.token, 120)
                              : workload::read_export_file(source.location);
       json j = json::parse(body, nullptr, false);
       if (j.is_discarded()) throw std::runtime_error("not valid JSON");
